@@ -1,0 +1,71 @@
+#pragma once
+/// The capsule in memory: every servable path mapped to its prebuilt response.
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "config/config.hpp"
+
+namespace kapsel::capsule {
+
+/// A capsule file that cannot be served; what() is "PATH:LINE: message" (or "PATH: message").
+class SourceError : public std::runtime_error {
+public:
+    SourceError(std::string path, int line, const std::string& message);
+    const std::string& path() const noexcept { return path_; }
+    int line() const noexcept { return line_; }
+
+private:
+    std::string path_;
+    int line_;
+};
+
+/// A complete response, header line and body in one buffer, so it goes out in one write.
+struct Response {
+    std::string bytes;
+    std::size_t header_size = 0;
+    std::string_view body() const { return std::string_view(bytes).substr(header_size); }
+};
+
+/// Everything servable, built once per load. Immutable after loading; shared between
+/// threads through std::shared_ptr<const Capsule>.
+class Capsule {
+public:
+    /// The response for a normalised, decoded path ("/", "/notes/", "/a.gmi"), for a served
+    /// host (lower case). Directories are keyed with their trailing slash and answer with
+    /// their index.gmi. nullptr when nothing is there.
+    const Response* find(std::string_view host, std::string_view path) const;
+
+    /// True when `path` (without trailing slash) names a directory, so "/dir" → 31 "/dir/".
+    bool is_directory(std::string_view path) const;
+
+    /// Number of distinct resources, for the start-up summary.
+    std::size_t size() const { return shared_.size(); }
+    std::size_t entry_count() const { return entry_count_; }
+
+    // Building (used by the loader and by tests).
+    void add(std::string path, Response response);
+    void add_for_host(const std::string& host, std::string path, Response response);
+    void add_directory(std::string path_without_slash);
+    void set_entry_count(std::size_t n) { entry_count_ = n; }
+
+private:
+    std::unordered_map<std::string, Response> shared_;
+    std::map<std::string, std::unordered_map<std::string, Response>, std::less<>> per_host_;
+    std::unordered_map<std::string, bool> directories_;
+    std::size_t entry_count_ = 0;
+};
+
+/// Reads the capsule tree named by config.capsule.root into memory: static files, documents
+/// with front matter converted to gemtext (and their plain text beside them), the generated
+/// index list and one Atom feed per served hostname at /atom.xml. Dot-files are skipped;
+/// symlinks that lead outside the root are refused. Throws SourceError naming the file and
+/// line for any broken document; nothing is returned half-built.
+std::shared_ptr<const Capsule> load_capsule(const config::Config& config);
+
+}  // namespace kapsel::capsule

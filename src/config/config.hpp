@@ -1,0 +1,109 @@
+#pragma once
+/// The validated contents of server.toml: every key, its type and its default.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace kapsel::config {
+
+/// A load-time error that names the file, line and column it was found at.
+/// what() is "FILE:LINE:COL: message" (or "FILE: message" when no position applies).
+class ConfigError : public std::runtime_error {
+public:
+    ConfigError(std::string file, int line, int column, const std::string& message);
+    const std::string& file() const noexcept { return file_; }
+    int line() const noexcept { return line_; }
+    int column() const noexcept { return column_; }
+    const std::string& message() const noexcept { return message_; }
+
+private:
+    std::string file_;
+    int line_;
+    int column_;
+    std::string message_;
+};
+
+/// One address:port to listen on; port 0 asks the kernel for an ephemeral port.
+struct ListenAddress {
+    std::string host;  // "0.0.0.0", "::", "127.0.0.1", ... (no brackets)
+    std::uint16_t port = 1965;
+
+    std::string to_string() const;  // "0.0.0.0:1965", "[::]:1965"
+};
+
+/// Parses "ADDR:PORT" or "[V6ADDR]:PORT"; throws std::invalid_argument with a message.
+ListenAddress parse_listen_address(const std::string& text);
+
+struct ServerSettings {
+    std::vector<ListenAddress> listen{{"0.0.0.0", 1965}, {"::", 1965}};
+    /// Host names this server answers for, lower case, no trailing dot. The first is the default.
+    std::vector<std::string> hostnames{"localhost"};
+    /// The port clients use in URLs, when it differs from the listener's (port forwarding).
+    std::optional<std::uint16_t> public_port;
+    std::chrono::milliseconds request_timeout{10'000};  // handshake + request line
+    std::chrono::milliseconds shutdown_grace{5'000};
+    std::uint32_t max_connections = 1024;
+    std::uint32_t max_connections_per_address = 64;
+    unsigned workers = 0;  // 0: one per hardware thread
+    /// Token bucket per client address; rate 0 turns limiting off.
+    double rate_limit_per_second = 0;
+    double rate_limit_burst = 20;
+    /// Unprivileged account to switch to after binding when started as root.
+    std::string user;
+    std::string group;
+    bool allow_root = false;
+};
+
+struct TlsSettings {
+    std::filesystem::path certificate{"certs/cert.pem"};
+    std::filesystem::path key{"certs/key.pem"};
+    /// Optional file holding session-ticket keys, so resumption survives restarts.
+    std::optional<std::filesystem::path> ticket_key_file;
+    /// How many TLS 1.3 session tickets to send per full handshake.
+    unsigned session_tickets = 1;
+};
+
+struct CapsuleSettings {
+    std::filesystem::path root{"capsule"};
+    std::string lang{"sv"};  // default BCP 47 tag for text/gemini
+};
+
+struct FeedSettings {
+    std::string title;
+    std::string subtitle;
+    /// The tag: URI authority and date, e.g. "kapsel.example,2023" → tag:kapsel.example,2023:...
+    std::string authority;
+    std::string author;
+    /// Capsule directories (relative to the root, no slashes at either end) whose documents are entries.
+    std::vector<std::string> paths;
+    unsigned max_entries = 50;
+};
+
+struct LogSettings {
+    std::string level{"info"};   // trace, debug, info, warn, error, critical, off
+    std::string access_log{"stderr"};  // "stderr", "stdout", "off" or a file path
+};
+
+struct Config {
+    std::filesystem::path file;  // where it was read from; relative paths resolve against its directory
+    ServerSettings server;
+    TlsSettings tls;
+    CapsuleSettings capsule;
+    FeedSettings feed;
+    LogSettings log;
+};
+
+/// Reads and validates a server.toml. Relative paths in it are made absolute against the
+/// file's directory. Throws ConfigError on any syntax error, unknown key, wrong type or
+/// out-of-range value.
+Config load_config(const std::filesystem::path& file);
+
+/// Same, from text already in memory; `file` is only used for paths and messages.
+Config parse_config(std::string_view text, const std::filesystem::path& file);
+
+}  // namespace kapsel::config

@@ -1,0 +1,81 @@
+// kapsel's command line: serve, check, feed. Nothing else lives here.
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+#include "capsule/capsule.hpp"
+#include "config/config.hpp"
+#include "server/server.hpp"
+#include "version.hpp"
+
+namespace {
+
+constexpr int exit_invalid = 2;
+
+int check(const std::filesystem::path& file) {
+    const auto config = kapsel::config::load_config(file);
+    const auto capsule = kapsel::capsule::load_capsule(config);
+    std::string hosts;
+    for (const auto& h : config.server.hostnames) hosts += (hosts.empty() ? "" : ", ") + h;
+    std::printf("%s: OK: capsule %s, %zu resources, %zu feed entries, hosts %s\n", file.c_str(),
+                config.capsule.root.c_str(), capsule->size(), capsule->entry_count(), hosts.c_str());
+    return 0;
+}
+
+int feed(const std::filesystem::path& file, std::string host) {
+    const auto config = kapsel::config::load_config(file);
+    if (host.empty()) host = config.server.hostnames.front();
+    for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto capsule = kapsel::capsule::load_capsule(config);
+    const auto* response = capsule->find(host, "/atom.xml");
+    if (!response) {
+        std::fprintf(stderr, "%s: '%s' is not one of server.hostnames\n", file.c_str(), host.c_str());
+        return exit_invalid;
+    }
+    const auto body = response->body();
+    std::fwrite(body.data(), 1, body.size(), stdout);
+    return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"kapsel - a Gemini server that syndicates plain-text writing"};
+    app.set_version_flag("--version", std::string("kapsel ") + kapsel::version);
+    app.require_subcommand(1);
+
+    kapsel::server::ServeOptions serve_options;
+    auto* serve = app.add_subcommand("serve", "Run the server");
+    serve->add_option("-c,--config", serve_options.config_file, "Configuration file")->capture_default_str();
+    serve->add_option("--listen", serve_options.listen, "ADDR:PORT to listen on, replacing server.listen (repeatable)");
+
+    std::filesystem::path check_file{"server.toml"};
+    auto* check_cmd = app.add_subcommand("check", "Validate the configuration and the capsule, then exit");
+    check_cmd->add_option("-c,--config", check_file, "Configuration file")->capture_default_str();
+
+    std::filesystem::path feed_file{"server.toml"};
+    std::string feed_host;
+    auto* feed_cmd = app.add_subcommand("feed", "Print the Atom feed exactly as it is served");
+    feed_cmd->add_option("-c,--config", feed_file, "Configuration file")->capture_default_str();
+    feed_cmd->add_option("--host", feed_host, "Served hostname whose URLs the feed uses (default: the first)");
+
+    CLI11_PARSE(app, argc, argv);
+
+    try {
+        if (*serve) return kapsel::server::serve(serve_options);
+        if (*check_cmd) return check(check_file);
+        if (*feed_cmd) return feed(feed_file, feed_host);
+    } catch (const kapsel::config::ConfigError& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return exit_invalid;
+    } catch (const kapsel::capsule::SourceError& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return exit_invalid;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "kapsel: %s\n", e.what());
+        return exit_invalid;
+    }
+    return 0;
+}

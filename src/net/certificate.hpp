@@ -1,0 +1,26 @@
+#pragma once
+/// The server's certificate and key on disk: made self-signed at first start, fingerprinted.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace kapsel::net {
+
+/// What ensure_certificate found or did.
+struct CertificateStatus {
+    bool created = false;        // a new certificate was written
+    std::string fingerprint;     // SHA-256 of the DER certificate, "AB:CD:..."
+    std::string not_after;       // expiry, as OpenSSL prints it
+};
+
+/// Makes sure `certificate` and `key` exist. When both are missing, writes a new ECDSA
+/// P-256 key (mode 0600) and a self-signed certificate valid for 10 years with a SAN for
+/// every hostname (and localhost, 127.0.0.1, ::1). When only the certificate is missing,
+/// makes one for the existing key. Never overwrites a key. Throws std::runtime_error
+/// naming the file and the reason on any failure.
+CertificateStatus ensure_certificate(const std::filesystem::path& certificate,
+                                     const std::filesystem::path& key,
+                                     const std::vector<std::string>& hostnames);
+
+}  // namespace kapsel::net

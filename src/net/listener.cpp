@@ -1,0 +1,89 @@
+#include "net/listener.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/ip/v6_only.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+
+#include <system_error>
+
+namespace kapsel::net {
+namespace {
+
+std::string describe(const asio::ip::tcp::endpoint& peer) {
+    const auto address = peer.address().is_v6() && peer.address().to_v6().is_v4_mapped()
+                             ? asio::ip::address(asio::ip::make_address_v4(asio::ip::v4_mapped, peer.address().to_v6()))
+                             : peer.address();
+    if (address.is_v6()) return "[" + address.to_string() + "]:" + std::to_string(peer.port());
+    return address.to_string() + ":" + std::to_string(peer.port());
+}
+
+asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, std::vector<std::unique_ptr<Worker>>& workers,
+                                  std::uint16_t local_port) {
+    std::size_t next = 0;
+    for (;;) {
+        Worker& worker = *workers[next];
+        next = (next + 1) % workers.size();
+        asio::ip::tcp::endpoint peer;
+        asio::error_code ec;
+        auto socket = co_await acceptor.async_accept(worker.context(), peer,
+                                                     asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        if (ec) {
+            // Out of descriptors and the like: say so, breathe, go on.
+            spdlog::warn("accept on port {}: {}", local_port, ec.message());
+            asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+            co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            continue;
+        }
+        std::string client = describe(peer);
+        const auto verdict = worker.shared().admission.admit(client.substr(0, client.rfind(':')));
+        if (verdict != site::Admission::Verdict::admitted) {
+            // Refused before any TLS work: closing costs next to nothing.
+            spdlog::debug("{}: refused, {}", client,
+                          verdict == site::Admission::Verdict::server_full ? "server at max_connections"
+                                                                          : "address at max_connections_per_address");
+            socket.close(ec);
+            continue;
+        }
+        socket.set_option(asio::ip::tcp::no_delay(true), ec);
+        socket.non_blocking(true, ec);
+        worker.serve(std::move(socket), std::move(client), local_port);
+    }
+}
+
+}  // namespace
+
+Listener::Listener(asio::io_context& context, const config::ListenAddress& address) : acceptor_(context) {
+    asio::error_code ec;
+    const auto ip = asio::ip::make_address(address.host, ec);
+    if (ec) throw std::system_error(ec, "listen address " + address.to_string());
+    const asio::ip::tcp::endpoint endpoint(ip, address.port);
+    auto check = [&](const char* step) {
+        if (ec) throw std::system_error(ec, "cannot " + std::string(step) + " " + address.to_string());
+    };
+    acceptor_.open(endpoint.protocol(), ec);
+    check("open a socket for");
+    acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+    if (ip.is_v6()) acceptor_.set_option(asio::ip::v6_only(true), ec);
+    acceptor_.bind(endpoint, ec);
+    check("bind");
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    check("listen on");
+    endpoint_ = acceptor_.local_endpoint();
+}
+
+void Listener::start(std::vector<std::unique_ptr<Worker>>& workers) {
+    asio::co_spawn(acceptor_.get_executor(), accept_loop(acceptor_, workers, endpoint_.port()), asio::detached);
+}
+
+void Listener::close() {
+    asio::error_code ignored;
+    acceptor_.close(ignored);
+}
+
+}  // namespace kapsel::net

@@ -1,0 +1,247 @@
+// One client's connection, start to end: wait for bytes, TLS handshake, read the request
+// line, answer, close_notify, close. Every wait is bounded by the connection's deadline.
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <openssl/err.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <memory>
+
+#include "gemini/request.hpp"
+#include "net/worker.hpp"
+#include "site/access_log.hpp"
+
+namespace kapsel::net {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using asio::awaitable;
+
+struct SslFree {
+    void operator()(SSL* ssl) const { SSL_free(ssl); }
+};
+
+/// Waits until the socket is readable or writable; false when the connection was
+/// cancelled (deadline, shutdown) or the socket failed.
+awaitable<bool> wait(Connection& c, asio::socket_base::wait_type type) {
+    if (c.cancelled) co_return false;
+    asio::error_code ec;
+    co_await c.socket.async_wait(type, asio::redirect_error(asio::use_awaitable, ec));
+    co_return !ec && !c.cancelled;
+}
+
+/// Carries on an OpenSSL call that wants more I/O. Returns 1 to retry, 0 on a clean
+/// close by the peer, -1 on failure.
+awaitable<int> wait_for(Connection& c, SSL* ssl, int result) {
+    switch (SSL_get_error(ssl, result)) {
+        case SSL_ERROR_WANT_READ:
+            co_return co_await wait(c, asio::socket_base::wait_read) ? 1 : -1;
+        case SSL_ERROR_WANT_WRITE:
+            co_return co_await wait(c, asio::socket_base::wait_write) ? 1 : -1;
+        case SSL_ERROR_ZERO_RETURN:
+            co_return 0;
+        default:
+            co_return -1;
+    }
+}
+
+std::string ssl_failure() {
+    const unsigned long code = ERR_get_error();
+    ERR_clear_error();
+    if (code == 0) return "connection closed";
+    const char* reason = ERR_reason_error_string(code);
+    return reason ? reason : "TLS error";
+}
+
+class Session {
+public:
+    Session(Worker& worker, asio::ip::tcp::socket socket, std::string client, std::uint16_t local_port)
+        : worker_(worker), shared_(worker.shared()), connection_(std::move(socket)),
+          client_(std::move(client)), address_length_(client_.rfind(':')), local_port_(local_port),
+          started_(Clock::now()) {
+        connection_.deadline = started_ + shared_.request_timeout;
+        worker_.link(connection_);
+    }
+    ~Session() {
+        worker_.unlink(connection_);
+        shared_.admission.release(std::string(address()));
+    }
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    awaitable<void> run();
+
+private:
+    std::string_view address() const {
+        // client_ is "ADDRESS:PORT" or "[ADDRESS]:PORT"; admission counts the address.
+        return std::string_view(client_).substr(0, address_length_);
+    }
+    awaitable<bool> handshake();
+    awaitable<gemini::LineState> read_request(std::size_t& line_length);
+    awaitable<bool> write_all(std::string_view bytes);
+    awaitable<void> close_notify();
+    awaitable<void> drain();
+    site::Reply decide(std::string_view line, gemini::LineState state);
+    void log(std::string_view request, const site::Reply* reply, std::size_t sent);
+
+    Worker& worker_;
+    SharedState& shared_;
+    Connection connection_;
+    std::string client_;
+    std::size_t address_length_;
+    std::uint16_t local_port_;
+    Clock::time_point started_;
+    std::unique_ptr<SSL, SslFree> ssl_;
+    std::array<char, gemini::max_request_uri_bytes + 2> buffer_{};
+    std::size_t received_ = 0;
+};
+
+awaitable<bool> Session::handshake() {
+    // Nothing TLS is allocated until the client sends its first bytes: an idle TCP
+    // connection costs a socket and this frame, nothing more.
+    if (!co_await wait(connection_, asio::socket_base::wait_read)) co_return false;
+    ssl_.reset(SSL_new(shared_.tls));
+    if (!ssl_ || SSL_set_fd(ssl_.get(), connection_.socket.native_handle()) != 1) co_return false;
+    SSL_set_accept_state(ssl_.get());
+    for (;;) {
+        const int r = SSL_do_handshake(ssl_.get());
+        if (r == 1) co_return true;
+        if (co_await wait_for(connection_, ssl_.get(), r) != 1) {
+            spdlog::debug("{}: handshake failed: {}", client_, connection_.cancelled ? "timed out" : ssl_failure());
+            co_return false;
+        }
+    }
+}
+
+awaitable<gemini::LineState> Session::read_request(std::size_t& line_length) {
+    for (;;) {
+        const auto state = gemini::find_request_line(std::string_view(buffer_.data(), received_), line_length);
+        if (state != gemini::LineState::incomplete) co_return state;
+        const int n = SSL_read(ssl_.get(), buffer_.data() + received_, static_cast<int>(buffer_.size() - received_));
+        if (n > 0) {
+            received_ += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (co_await wait_for(connection_, ssl_.get(), n) != 1) co_return gemini::LineState::incomplete;
+    }
+}
+
+awaitable<bool> Session::write_all(std::string_view bytes) {
+    while (!bytes.empty()) {
+        size_t written = 0;
+        const int r = SSL_write_ex(ssl_.get(), bytes.data(), bytes.size(), &written);
+        if (r == 1) {
+            bytes.remove_prefix(written);
+            continue;
+        }
+        if (co_await wait_for(connection_, ssl_.get(), r) != 1) co_return false;
+    }
+    co_return true;
+}
+
+awaitable<void> Session::close_notify() {
+    for (int attempts = 0; attempts < 64; ++attempts) {
+        const int r = SSL_shutdown(ssl_.get());
+        if (r >= 0) break;  // 0: our close_notify is out; the peer's is not awaited
+        if (co_await wait_for(connection_, ssl_.get(), r) != 1) co_return;
+    }
+    asio::error_code ignored;
+    connection_.socket.shutdown(asio::socket_base::shutdown_send, ignored);
+}
+
+// After a request we did not read to its end (too long), the rest is still arriving;
+// closing on unread data would reset the connection and could destroy our answer before
+// the client reads it. Read and discard until the client closes or the deadline.
+awaitable<void> Session::drain() {
+    std::array<char, 4096> sink;
+    std::size_t budget = 64 * 1024;
+    while (budget > 0 && co_await wait(connection_, asio::socket_base::wait_read)) {
+        asio::error_code ec;
+        const auto n = connection_.socket.read_some(asio::buffer(sink), ec);
+        if (ec || n == 0) break;
+        budget -= std::min(budget, n);
+    }
+}
+
+site::Reply Session::decide(std::string_view line, gemini::LineState state) {
+    if (state == gemini::LineState::too_long)
+        return site::header_only(gemini::Status::bad_request, "Request longer than 1024 bytes");
+    if (shared_.rate_limiter.enabled()) {
+        unsigned wait_seconds;
+        {
+            std::lock_guard lock(shared_.rate_mutex);
+            wait_seconds = shared_.rate_limiter.take(std::string(address()), Clock::now());
+        }
+        if (wait_seconds > 0) return site::header_only(gemini::Status::slow_down, std::to_string(wait_seconds));
+    }
+    try {
+        return worker_.site()->respond(line, local_port_);
+    } catch (const std::exception& e) {
+        spdlog::error("{}: answering the request failed: {}", client_, e.what());
+        return site::header_only(gemini::Status::temporary_failure, "Internal server error");
+    }
+}
+
+void Session::log(std::string_view request, const site::Reply* reply, std::size_t sent) {
+    if (!shared_.access_log) return;
+    const char* sni = ssl_ ? SSL_get_servername(ssl_.get(), TLSEXT_NAMETYPE_host_name) : nullptr;
+    site::AccessRecord record;
+    record.client = client_;
+    record.sni = sni ? sni : "";
+    record.request = request;
+    record.status = reply ? static_cast<int>(reply->status) : 0;
+    record.bytes = sent;
+    record.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_);
+    shared_.access_log->info(site::format_access_line(record));
+}
+
+awaitable<void> Session::run() {
+    if (!co_await handshake()) co_return;
+
+    std::size_t line_length = 0;
+    const auto state = co_await read_request(line_length);
+    if (state == gemini::LineState::incomplete) {
+        // Timed out, closed or broken before a whole request: no answer (spec), just close.
+        if (connection_.cancelled && received_ > 0)
+            log(std::string_view(buffer_.data(), received_), nullptr, 0);
+        co_return;
+    }
+    const std::string_view line(buffer_.data(), state == gemini::LineState::complete ? line_length : received_);
+
+    connection_.phase = Connection::Phase::responding;
+    connection_.deadline = Clock::now() + shared_.response_timeout;
+    shared_.requests.fetch_add(1, std::memory_order_relaxed);
+
+    // Hold this worker's site for as long as its bytes are being written, even if a
+    // reload replaces it meanwhile.
+    const auto site = worker_.site();
+    site::Reply reply = decide(line, state);
+    const bool whole = co_await write_all(reply.bytes);
+    if (whole) {
+        // Only a whole response ends with close_notify; a cut one ends without, so the
+        // client can tell it was truncated.
+        co_await close_notify();
+        if (state == gemini::LineState::too_long) co_await drain();
+    }
+    log(line, &reply, whole ? reply.bytes.size() : 0);
+}
+
+awaitable<void> serve_connection(Worker& worker, asio::ip::tcp::socket socket, std::string client,
+                                 std::uint16_t local_port) {
+    Session session(worker, std::move(socket), std::move(client), local_port);
+    co_await session.run();
+}
+
+}  // namespace
+
+void Worker::serve(asio::ip::tcp::socket socket, std::string client, std::uint16_t local_port) {
+    asio::co_spawn(context_, serve_connection(*this, std::move(socket), std::move(client), local_port),
+                   asio::detached);
+}
+
+}  // namespace kapsel::net

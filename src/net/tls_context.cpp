@@ -1,0 +1,59 @@
+#include "net/tls_context.hpp"
+
+#include <openssl/err.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace kapsel::net {
+namespace {
+
+std::string openssl_error() {
+    const unsigned long code = ERR_get_error();
+    ERR_clear_error();
+    if (code == 0) return "unknown OpenSSL error";
+    char buf[256];
+    ERR_error_string_n(code, buf, sizeof buf);
+    return buf;
+}
+
+}  // namespace
+
+TlsContext::TlsContext(const config::TlsSettings& settings) : ctx_(SSL_CTX_new(TLS_server_method())) {
+    if (!ctx_) throw std::runtime_error("SSL_CTX_new: " + openssl_error());
+    try {
+        SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
+        SSL_CTX_set_options(ctx_, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                                      SSL_OP_CIPHER_SERVER_PREFERENCE);
+        // Idle connections keep no read/write buffers.
+        SSL_CTX_set_mode(ctx_, SSL_MODE_RELEASE_BUFFERS);
+        // TLS 1.2: forward secrecy and AEAD only. TLS 1.3 suites are all fine as they are.
+        if (!SSL_CTX_set_cipher_list(ctx_, "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!SHA1"))
+            throw std::runtime_error("cipher list: " + openssl_error());
+        if (!SSL_CTX_set1_groups_list(ctx_, "X25519:P-256:P-384"))
+            throw std::runtime_error("groups: " + openssl_error());
+
+        const auto& cert = settings.certificate;
+        if (SSL_CTX_use_certificate_chain_file(ctx_, cert.c_str()) != 1)
+            throw std::runtime_error(cert.string() + ": cannot load the certificate: " + openssl_error());
+        const auto& key = settings.key;
+        if (SSL_CTX_use_PrivateKey_file(ctx_, key.c_str(), SSL_FILETYPE_PEM) != 1)
+            throw std::runtime_error(key.string() + ": cannot load the key: " + openssl_error());
+        if (SSL_CTX_check_private_key(ctx_) != 1)
+            throw std::runtime_error(key.string() + ": does not match the certificate " + cert.string());
+
+        // Resumption through stateless tickets only: no server-side session cache to grow.
+        SSL_CTX_set_session_cache_mode(ctx_, SSL_SESS_CACHE_OFF);
+        SSL_CTX_set_num_tickets(ctx_, settings.session_tickets);
+        if (settings.session_tickets == 0) SSL_CTX_set_options(ctx_, SSL_OP_NO_TICKET);
+        static const unsigned char session_context[] = "kapsel";
+        SSL_CTX_set_session_id_context(ctx_, session_context, sizeof session_context - 1);
+    } catch (...) {
+        SSL_CTX_free(ctx_);
+        throw;
+    }
+}
+
+TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
+
+}  // namespace kapsel::net

@@ -1,0 +1,83 @@
+#include "net/worker.hpp"
+
+#include <asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+namespace kapsel::net {
+
+void Connection::cancel() {
+    cancelled = true;
+    asio::error_code ignored;
+    socket.cancel(ignored);
+}
+
+Worker::Worker(unsigned id, SharedState& shared, std::shared_ptr<const site::Site> site)
+    : id_(id), shared_(shared), site_(std::move(site)) {}
+
+Worker::~Worker() {
+    stop();
+    join();
+}
+
+void Worker::start(std::chrono::milliseconds tick) {
+    tick_ = tick;
+    arm_sweep();
+    thread_ = std::thread([this] {
+        try {
+            context_.run();
+        } catch (const std::exception& e) {
+            spdlog::critical("worker {}: {}", id_, e.what());
+        }
+    });
+}
+
+void Worker::stop() { context_.stop(); }
+
+void Worker::join() {
+    if (thread_.joinable()) thread_.join();
+}
+
+void Worker::set_site(std::shared_ptr<const site::Site> site) {
+    asio::post(context_, [this, site = std::move(site)]() mutable { site_ = std::move(site); });
+}
+
+void Worker::close_idle() {
+    asio::post(context_, [this] {
+        for (Connection* c = head_; c; c = c->next)
+            if (c->phase == Connection::Phase::awaiting_request) c->cancel();
+    });
+}
+
+void Worker::link(Connection& c) {
+    c.next = head_;
+    if (head_) head_->prev = &c;
+    head_ = &c;
+    live_count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Worker::unlink(Connection& c) {
+    if (c.prev) c.prev->next = c.next;
+    else head_ = c.next;
+    if (c.next) c.next->prev = c.prev;
+    c.prev = c.next = nullptr;
+    live_count_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Worker::arm_sweep() {
+    sweep_timer_.expires_after(tick_);
+    sweep_timer_.async_wait([this](const asio::error_code& ec) {
+        if (ec) return;
+        sweep();
+        arm_sweep();
+    });
+}
+
+// One timer per worker instead of one per connection: cheaper, and a connection's frame
+// never outlives a handler that points at it.
+void Worker::sweep() {
+    const auto now = std::chrono::steady_clock::now();
+    for (Connection* c = head_; c; c = c->next)
+        if (!c->cancelled && now >= c->deadline) c->cancel();
+}
+
+}  // namespace kapsel::net

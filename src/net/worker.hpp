@@ -1,0 +1,109 @@
+#pragma once
+/// A worker: one thread running one io_context. Connections accepted for it live and die
+/// on its thread, so what they touch (the live list, the site snapshot) needs no lock.
+/// Asio header: include only from src/net and src/server.
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <openssl/ssl.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "site/admission.hpp"
+#include "site/rate_limiter.hpp"
+#include "site/site.hpp"
+
+namespace spdlog { class logger; }
+
+namespace kapsel::net {
+
+/// What every worker shares: set up before the workers start, read-only or locked after.
+struct SharedState {
+    SSL_CTX* tls = nullptr;
+    std::chrono::milliseconds request_timeout{10'000};
+    std::chrono::milliseconds response_timeout{30'000};
+    site::Admission admission;
+    std::mutex rate_mutex;
+    site::RateLimiter rate_limiter;
+    std::shared_ptr<spdlog::logger> access_log;  // nullptr: off
+    std::atomic<std::uint64_t> requests{0};
+
+    SharedState(std::uint32_t max_connections, std::uint32_t max_per_address, double rate, double burst)
+        : admission(max_connections, max_per_address), rate_limiter(rate, burst) {}
+};
+
+/// One connection's bookkeeping, kept in its coroutine frame and linked into its worker's
+/// live list so deadlines and shutdown can reach it.
+struct Connection {
+    enum class Phase { awaiting_request, responding };
+
+    explicit Connection(asio::ip::tcp::socket s) : socket(std::move(s)) {}
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    asio::ip::tcp::socket socket;
+    std::chrono::steady_clock::time_point deadline;
+    Phase phase = Phase::awaiting_request;
+    bool cancelled = false;  // deadline passed or shutdown: every wait now fails
+    Connection* prev = nullptr;
+    Connection* next = nullptr;
+
+    /// Stops the connection: pending and later waits fail at once.
+    void cancel();
+};
+
+class Worker {
+public:
+    Worker(unsigned id, SharedState& shared, std::shared_ptr<const site::Site> site);
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+    ~Worker();
+
+    unsigned id() const { return id_; }
+    asio::io_context& context() { return context_; }
+    SharedState& shared() { return shared_; }
+
+    /// Starts the thread. The deadline sweep runs every `tick`.
+    void start(std::chrono::milliseconds tick);
+    void stop();  // stops the io_context; pending connections are dropped
+    void join();
+
+    /// Hands a new site (after a reload) to this worker's thread.
+    void set_site(std::shared_ptr<const site::Site> site);
+    /// Only on the worker's thread: the current site.
+    const std::shared_ptr<const site::Site>& site() const { return site_; }
+
+    /// Starts serving an accepted socket on this worker.
+    void serve(asio::ip::tcp::socket socket, std::string client, std::uint16_t local_port);
+
+    /// Graceful stop: connections still waiting for a request are closed now; responses
+    /// in flight go on. Safe from any thread.
+    void close_idle();
+    /// Connections alive on this worker (any thread may read it).
+    std::uint32_t live() const { return live_count_.load(std::memory_order_relaxed); }
+
+    void link(Connection& c);
+    void unlink(Connection& c);
+
+private:
+    void sweep();
+    void arm_sweep();
+
+    unsigned id_;
+    SharedState& shared_;
+    std::shared_ptr<const site::Site> site_;
+    Connection* head_ = nullptr;
+    std::atomic<std::uint32_t> live_count_{0};
+    std::chrono::milliseconds tick_{250};
+    std::thread thread_;
+    asio::io_context context_{1};
+    asio::steady_timer sweep_timer_{context_};
+};
+
+}  // namespace kapsel::net

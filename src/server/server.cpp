@@ -1,0 +1,215 @@
+#include "server/server.hpp"
+
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <thread>
+
+#include "capsule/capsule.hpp"
+#include "net/certificate.hpp"
+#include "net/listener.hpp"
+#include "net/tls_context.hpp"
+#include "net/worker.hpp"
+#include "server/logging.hpp"
+#include "server/privileges.hpp"
+#include "version.hpp"
+
+namespace kapsel::server {
+namespace {
+
+config::Config read_config(const ServeOptions& options) {
+    auto config = config::load_config(options.config_file);
+    if (!options.listen.empty()) {
+        config.server.listen.clear();
+        for (const auto& text : options.listen) {
+            try {
+                config.server.listen.push_back(config::parse_listen_address(text));
+            } catch (const std::invalid_argument& e) {
+                throw config::ConfigError("--listen", 0, 0, e.what());
+            }
+        }
+    }
+    return config;
+}
+
+std::shared_ptr<const site::Site> build_site(const config::Config& config) {
+    auto capsule = capsule::load_capsule(config);
+    return std::make_shared<const site::Site>(
+        std::move(capsule), site::HostRules{config.server.hostnames, config.server.public_port});
+}
+
+bool is_ipv6_wildcard(const config::ListenAddress& a) { return a.host == "::"; }
+
+/// Everything that lives while the server runs, torn down in reverse order.
+class RunningServer {
+public:
+    RunningServer(const ServeOptions& options, config::Config config)
+        : options_(options), config_(std::move(config)) {}
+
+    int run();
+
+private:
+    void reload();
+    void shut_down();
+    void finish_when_quiet(std::chrono::steady_clock::time_point give_up);
+    void listen();
+
+    const ServeOptions& options_;
+    config::Config config_;
+    asio::io_context control_{1};
+    std::unique_ptr<net::TlsContext> tls_;
+    std::unique_ptr<net::SharedState> shared_;
+    std::vector<std::unique_ptr<net::Worker>> workers_;
+    std::vector<std::unique_ptr<net::Listener>> listeners_;
+    asio::signal_set signals_{control_, SIGINT, SIGTERM, SIGHUP};
+    asio::steady_timer shutdown_timer_{control_};
+    bool stopping_ = false;
+};
+
+void RunningServer::listen() {
+    for (const auto& address : config_.server.listen) {
+        try {
+            listeners_.push_back(std::make_unique<net::Listener>(workers_.front()->context(), address));
+        } catch (const std::system_error& e) {
+            const auto code = e.code();
+            if (is_ipv6_wildcard(address) &&
+                (code == asio::error::address_family_not_supported || code.value() == EADDRNOTAVAIL)) {
+                spdlog::warn("{}: IPv6 is not available on this host ({}); skipped", address.to_string(),
+                             code.message());
+                continue;
+            }
+            throw std::runtime_error(std::string(e.what()));
+        }
+    }
+}
+
+int RunningServer::run() {
+    const auto& s = config_.server;
+
+    // Load everything before binding anything: a broken capsule never half-starts.
+    auto site = build_site(config_);
+    spdlog::info("kapsel {} loaded {}: {} resources, {} feed entries", kapsel::version,
+                 config_.capsule.root.string(), site->capsule().size(), site->capsule().entry_count());
+
+    const auto cert = net::ensure_certificate(config_.tls.certificate, config_.tls.key, s.hostnames);
+    if (cert.created) spdlog::info("created a self-signed certificate {} (key {})", config_.tls.certificate.string(),
+                                   config_.tls.key.string());
+    spdlog::info("certificate SHA-256 fingerprint {} (valid until {})", cert.fingerprint, cert.not_after);
+    tls_ = std::make_unique<net::TlsContext>(config_.tls);
+
+    const std::uint64_t wanted_fds = static_cast<std::uint64_t>(s.max_connections) * 2 + 64;
+    if (const auto got = raise_descriptor_limit(wanted_fds); got < wanted_fds)
+        spdlog::warn("descriptor limit is {}, below the {} that max_connections = {} needs", got, wanted_fds,
+                     s.max_connections);
+
+    shared_ = std::make_unique<net::SharedState>(s.max_connections, s.max_connections_per_address,
+                                                 s.rate_limit_per_second, s.rate_limit_burst);
+    shared_->tls = tls_->native();
+    shared_->request_timeout = s.request_timeout;
+    shared_->response_timeout = std::max(s.request_timeout, std::chrono::milliseconds(30'000));
+    shared_->access_log = make_access_log(config_.log);
+
+    const unsigned count = s.workers ? s.workers : std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < count; ++i) workers_.push_back(std::make_unique<net::Worker>(i, *shared_, site));
+
+    listen();
+    if (listeners_.empty()) throw std::runtime_error("no listener could be bound");
+
+    if (auto line = drop_privileges(s.user, s.group, s.allow_root); !line.empty()) spdlog::info("{}", line);
+    spdlog::info("{}", restrict_file_access({config_.file, config_.capsule.root, "/etc/mime.types"}));
+
+    const auto tick = std::clamp(s.request_timeout / 8, std::chrono::milliseconds(10), std::chrono::milliseconds(250));
+    for (auto& w : workers_) w->start(tick);
+    for (auto& l : listeners_) {
+        l->start(workers_);
+        const auto ep = l->endpoint();
+        spdlog::info("listening on {}", ep.address().is_v6() ? "[" + ep.address().to_string() + "]:" + std::to_string(ep.port())
+                                                              : ep.address().to_string() + ":" + std::to_string(ep.port()));
+    }
+    spdlog::info("serving gemini://{}/ with {} worker thread{}", s.hostnames.front(), count, count == 1 ? "" : "s");
+
+    std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& ec, int signo) {
+        if (ec) return;
+        if (signo == SIGHUP) {
+            reload();
+            signals_.async_wait(on_signal);
+            return;
+        }
+        if (stopping_) {
+            spdlog::info("second signal: stopping now");
+            for (auto& w : workers_) w->stop();
+            control_.stop();
+            return;
+        }
+        spdlog::info("{}: stopping; in-flight responses get {} ms", signo == SIGINT ? "SIGINT" : "SIGTERM",
+                     config_.server.shutdown_grace.count());
+        shut_down();
+        signals_.async_wait(on_signal);
+    };
+    signals_.async_wait(on_signal);
+    control_.run();
+
+    for (auto& w : workers_) w->stop();
+    for (auto& w : workers_) w->join();
+    spdlog::info("stopped after {} requests", shared_->requests.load());
+    return 0;
+}
+
+void RunningServer::shut_down() {
+    stopping_ = true;
+    // Acceptors belong to the first worker's thread: close them there.
+    asio::post(workers_.front()->context(), [this] {
+        for (auto& l : listeners_) l->close();
+    });
+    for (auto& w : workers_) w->close_idle();
+    finish_when_quiet(std::chrono::steady_clock::now() + config_.server.shutdown_grace);
+}
+
+void RunningServer::finish_when_quiet(std::chrono::steady_clock::time_point give_up) {
+    std::uint32_t live = 0;
+    for (auto& w : workers_) live += w->live();
+    if (live == 0 || std::chrono::steady_clock::now() >= give_up) {
+        if (live) spdlog::warn("grace period over: cutting {} connection{}", live, live == 1 ? "" : "s");
+        signals_.cancel();
+        control_.stop();
+        return;
+    }
+    shutdown_timer_.expires_after(std::chrono::milliseconds(20));
+    shutdown_timer_.async_wait([this, give_up](const asio::error_code& ec) {
+        if (!ec) finish_when_quiet(give_up);
+    });
+}
+
+void RunningServer::reload() {
+    spdlog::info("SIGHUP: reloading {}", options_.config_file.string());
+    try {
+        auto fresh = read_config(options_);
+        auto site = build_site(fresh);
+        for (auto& w : workers_) w->set_site(site);
+        const auto& old = config_.server;
+        const auto& now = fresh.server;
+        if (old.listen.size() != now.listen.size() || config_.tls.certificate != fresh.tls.certificate ||
+            config_.tls.key != fresh.tls.key || old.workers != now.workers)
+            spdlog::warn("listeners, TLS files and workers change only on restart");
+        spdlog::info("reloaded: {} resources, {} feed entries", site->capsule().size(), site->capsule().entry_count());
+        config_.capsule = fresh.capsule;
+        config_.feed = fresh.feed;
+        config_.server.hostnames = fresh.server.hostnames;
+        config_.server.public_port = fresh.server.public_port;
+    } catch (const std::exception& e) {
+        spdlog::error("reload failed, still serving the previous capsule: {}", e.what());
+    }
+}
+
+}  // namespace
+
+int serve(const ServeOptions& options) {
+    auto config = read_config(options);
+    configure_diagnostics(config.log.level);
+    RunningServer server(options, std::move(config));
+    return server.run();
+}
+
+}  // namespace kapsel::server

@@ -1,0 +1,39 @@
+#pragma once
+/// Token buckets per client address: `rate` requests a second, bursts up to `burst`.
+/// Pure: the caller passes the time, so it is testable without a clock.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+namespace kapsel::site {
+
+class RateLimiter {
+public:
+    using time_point = std::chrono::steady_clock::time_point;
+
+    RateLimiter(double rate_per_second, double burst);
+
+    bool enabled() const { return rate_ > 0; }
+
+    /// Takes one token for `address` at time `now`. Returns 0 when the request may go on,
+    /// otherwise the whole seconds (≥ 1) to wait until a token is available.
+    unsigned take(const std::string& address, time_point now);
+
+    /// Forgets buckets that have refilled completely, so memory stays bounded.
+    void forget_idle(time_point now);
+
+    std::size_t tracked() const { return buckets_.size(); }
+
+private:
+    struct Bucket {
+        double tokens;
+        time_point last;
+    };
+    double rate_;
+    double burst_;
+    std::unordered_map<std::string, Bucket> buckets_;
+};
+
+}  // namespace kapsel::site

@@ -1,0 +1,73 @@
+#include "site/site.hpp"
+
+#include <algorithm>
+
+#include "gemini/request.hpp"
+
+namespace kapsel::site {
+
+using gemini::Status;
+
+namespace {
+constexpr std::uint16_t default_port = 1965;
+}
+
+Reply& Reply::operator=(Reply&& other) noexcept {
+    status = other.status;
+    const bool points_into_owned =
+        !other.owned.empty() && other.bytes.data() == other.owned.data();
+    owned = std::move(other.owned);
+    bytes = points_into_owned ? std::string_view(owned) : other.bytes;
+    return *this;
+}
+
+Reply header_only(Status status, std::string_view meta) {
+    Reply reply;
+    reply.status = status;
+    reply.owned = gemini::response_header(status, meta);
+    reply.bytes = reply.owned;
+    return reply;
+}
+
+Site::Site(std::shared_ptr<const capsule::Capsule> capsule, HostRules rules)
+    : capsule_(std::move(capsule)), rules_(std::move(rules)) {}
+
+bool Site::serves_host(std::string_view host) const {
+    return std::find(rules_.hostnames.begin(), rules_.hostnames.end(), host) != rules_.hostnames.end();
+}
+
+bool Site::serves_port(std::optional<std::uint16_t> port, std::uint16_t local_port) const {
+    // No port, or the default one, names the same server (RFC 3986 §6.2.3); so does the
+    // port the client reached us on and the public port a forwarder maps to us.
+    if (!port || *port == default_port || *port == local_port) return true;
+    return rules_.public_port && *port == *rules_.public_port;
+}
+
+Reply Site::respond(std::string_view line, std::uint16_t local_port) const {
+    auto parsed = gemini::parse_request(line);
+    if (auto* rejection = std::get_if<gemini::Rejection>(&parsed))
+        return header_only(rejection->status, rejection->meta);
+    const auto& request = std::get<gemini::Request>(parsed);
+
+    if (request.scheme != "gemini")
+        return header_only(Status::proxy_request_refused, "This server does not proxy: " + request.scheme);
+    if (!serves_host(request.host))
+        return header_only(Status::proxy_request_refused, "This server does not serve that host");
+    if (!serves_port(request.port, local_port))
+        return header_only(Status::proxy_request_refused, "This server does not serve that port");
+
+    if (const auto* response = capsule_->find(request.host, request.path)) {
+        Reply reply;
+        reply.status = Status::success;
+        reply.bytes = response->bytes;
+        return reply;
+    }
+    if (request.path.back() != '/' && capsule_->is_directory(request.path)) {
+        std::string target = gemini::encode_path(request.path) + "/";
+        if (request.query) target += "?" + *request.query;
+        return header_only(Status::redirect_permanent, target);
+    }
+    return header_only(Status::not_found, "Not found");
+}
+
+}  // namespace kapsel::site

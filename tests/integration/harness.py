@@ -1,0 +1,208 @@
+"""Starts the real kapsel binary on loopback and talks to it as Gemini clients do.
+
+Each KapselServer gets its own temporary directory with a capsule, a server.toml and a
+certificate made by kapsel itself at start. The server listens on 127.0.0.1 port 0; the
+harness learns the real port from kapsel's "listening on" log line.
+"""
+
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import textwrap
+import time
+
+BINARY = os.environ.get("KAPSEL_BINARY", "kapsel")
+SOURCE_DIR = os.environ.get("KAPSEL_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+START_TIMEOUT = 30.0  # generous: sanitizer builds start slowly
+
+
+def write(path, content, mode="w"):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, mode) as f:
+        f.write(content)
+
+
+def small_capsule(root):
+    """A capsule with one of each kind of thing the server must handle."""
+    write(os.path.join(root, "index.gmi"), "# Testkapsel\n\n=> /sub/ Underkatalog\n")
+    write(os.path.join(root, "sub", "index.gmi"), "# Under\n")
+    write(os.path.join(root, "sub", "page.gmi"), "# Sida\nåäö\n")
+    write(os.path.join(root, "plain.txt"), "Bara text.\n")
+    write(os.path.join(root, "picture.png"), b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "wb")
+    write(os.path.join(root, "data.unknownext"), b"\x00\x01\x02", "wb")
+    write(os.path.join(root, "big.gmi"), "# Stor\n" + ("rad " * 20 + "\n") * 4000)
+    write(os.path.join(root, "noindex", "file.txt"), "x\n")
+    write(os.path.join(root, ".hidden"), "secret dot-file\n")
+    write(os.path.join(root, ".git", "config"), "secret git config\n")
+    write(os.path.join(root, "mellanslag och å.gmi"), "# Konstigt namn\n")
+
+
+class KapselServer:
+    """A running kapsel on 127.0.0.1; use as a context manager or call start()/stop()."""
+
+    def __init__(self, capsule=None, server=None, extra_toml="", hostnames=("localhost",), user=None):
+        self.dir = tempfile.mkdtemp(prefix="kapsel-test-")
+        self.capsule = os.path.join(self.dir, "capsule")
+        if capsule is None:
+            small_capsule(self.capsule)
+        elif callable(capsule):
+            capsule(self.capsule)
+        else:
+            shutil.copytree(capsule, self.capsule)
+        settings = {
+            "listen": '["127.0.0.1:0"]',
+            "hostnames": "[" + ", ".join('"%s"' % h for h in hostnames) + "]",
+            "request_timeout": "5.0",
+            "shutdown_grace": "5.0",
+            "workers": "2",
+        }
+        if user:
+            settings["user"] = '"%s"' % user
+        else:
+            settings["allow_root"] = "true"
+        settings.update(server or {})
+        server_lines = "\n".join("%s = %s" % kv for kv in settings.items())
+        self.config = os.path.join(self.dir, "server.toml")
+        write(self.config, textwrap.dedent("""\
+            [server]
+            {server}
+            [tls]
+            certificate = "certs/cert.pem"
+            key = "certs/key.pem"
+            [capsule]
+            root = "capsule"
+            lang = "sv"
+            [log]
+            level = "debug"
+            access_log = "stderr"
+            {extra}
+            """).format(server=server_lines, extra=extra_toml))
+        # An empty OpenSSL configuration: only what kapsel itself sets counts, not Debian's
+        # system-wide defaults (which would hide a missing protocol floor, say).
+        self.openssl_conf = os.path.join(self.dir, "openssl.cnf")
+        write(self.openssl_conf, "")
+        self.process = None
+        self.port = None
+        self.log = []
+        self._partial = b""
+        self._stderr_closed = False
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def start(self, args=()):
+        env = dict(os.environ, OPENSSL_CONF=self.openssl_conf)
+        self.process = subprocess.Popen(
+            [BINARY, "serve", "-c", self.config, *args],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=self.dir)
+        self.port = int(self.wait_for_log(r"listening on 127\.0\.0\.1:(\d+)", START_TIMEOUT).group(1))
+        return self
+
+    def wait_for_log(self, pattern, timeout=10.0):
+        """Reads the server's log until a line matches `pattern`; fails after `timeout`."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        searched = 0
+        while True:
+            for line in self.log[searched:]:
+                m = regex.search(line)
+                if m:
+                    return m
+            searched = len(self.log)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._stderr_closed:
+                break
+            ready, _, _ = select.select([self.process.stderr], [], [], remaining)
+            if not ready:
+                break
+            chunk = os.read(self.process.stderr.fileno(), 65536)
+            if not chunk:
+                self._stderr_closed = True
+                chunk = b"\n"
+            self._partial += chunk
+            *lines, self._partial = self._partial.split(b"\n")
+            self.log.extend(raw.decode("utf-8", "replace") for raw in lines if raw)
+        raise AssertionError("no log line matching %r within %.0f s; log so far:\n%s"
+                             % (pattern, timeout, "\n".join(self.log[-40:])))
+
+    def signal(self, signo):
+        self.process.send_signal(signo)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process:
+            self.process.stderr.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def url(self, path="/"):
+        return "gemini://localhost:%d%s" % (self.port, path)
+
+
+class Response:
+    def __init__(self, raw, close_notify):
+        self.raw = raw
+        self.close_notify = close_notify
+        head, sep, self.body = raw.partition(b"\r\n")
+        self.complete_header = bool(sep)
+        self.header = head.decode("utf-8", "replace")
+        self.status = int(self.header[:2]) if re.match(r"^\d\d ", self.header) else None
+        self.meta = self.header[3:]
+
+
+def client_context(min_version=None, max_version=None):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if min_version or max_version:
+        ctx.set_ciphers("ALL:@SECLEVEL=0")
+    if min_version:
+        ctx.minimum_version = min_version
+    if max_version:
+        ctx.maximum_version = max_version
+    return ctx
+
+
+def tls_connect(port, sni="localhost", context=None, timeout=10.0, host="127.0.0.1"):
+    raw = socket.create_connection((host, port), timeout=timeout)
+    ctx = context or client_context()
+    return ctx.wrap_socket(raw, server_hostname=sni, suppress_ragged_eofs=False)
+
+
+def read_all(sock):
+    """Reads to the end; returns (bytes, whether the server sent close_notify)."""
+    chunks = []
+    while True:
+        try:
+            data = sock.recv(65536)
+        except (ssl.SSLEOFError, ConnectionResetError):
+            return b"".join(chunks), False
+        if not data:
+            return b"".join(chunks), True
+        chunks.append(data)
+
+
+def request(port, line, sni="localhost", raw_line=False, context=None, timeout=10.0):
+    """Sends one request (CRLF added unless raw_line) and reads the whole response."""
+    payload = line if isinstance(line, bytes) else line.encode("utf-8")
+    if not raw_line:
+        payload += b"\r\n"
+    with tls_connect(port, sni=sni, context=context, timeout=timeout) as s:
+        s.sendall(payload)
+        raw, close_notify = read_all(s)
+    return Response(raw, close_notify)

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# nc-style smoke test: what a shell user types, against the real server on loopback.
+set -euo pipefail
+binary=${KAPSEL_BINARY:?}
+dir=$(mktemp -d)
+pid=""
+cleanup() { [[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$dir"; }
+trap cleanup EXIT
+
+mkdir -p "$dir/capsule"
+printf '# Hej från kapsel\n\nRöksignal.\n' > "$dir/capsule/index.gmi"
+cat > "$dir/server.toml" <<TOML
+[server]
+listen = ["127.0.0.1:0"]
+allow_root = true
+TOML
+"$binary" serve -c "$dir/server.toml" 2> "$dir/log" &
+pid=$!
+port=""
+for _ in $(seq 1 300); do  # wait for the "listening on" line, up to 30 s
+  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/log" | head -n1)
+  [[ -n $port ]] && break
+  kill -0 "$pid" 2>/dev/null || { cat "$dir/log"; exit 1; }
+  sleep 0.1
+done
+[[ -n $port ]] || { echo "server did not start"; cat "$dir/log"; exit 1; }
+
+fail=0
+check() {  # check NAME OUTPUT
+  local name=$1 out=$2
+  if [[ $(head -n1 <<<"$out") == $'20 text/gemini; charset=utf-8; lang=sv\r' ]] && grep -q "Röksignal." <<<"$out"; then
+    echo "ok - $name"
+  else
+    echo "not ok - $name"; printf '%s\n' "$out" | head -5; fail=1
+  fi
+}
+
+out=$(printf 'gemini://localhost/\r\n' | timeout 10 openssl s_client -quiet -connect "127.0.0.1:$port" -servername localhost 2>/dev/null)
+check "openssl s_client" "$out"
+
+out=$(printf 'gemini://localhost/\r\n' | timeout 10 ncat --ssl "127.0.0.1" "$port")
+check "ncat --ssl" "$out"
+
+out=$(printf 'gemini://localhost/\r\n' | timeout 10 openssl s_client -quiet -tls1_2 -connect "127.0.0.1:$port" -servername localhost 2>/dev/null)
+check "openssl s_client -tls1_2" "$out"
+
+exit $fail

@@ -1,0 +1,296 @@
+"""Gemini protocol behaviour of the real server, one test per rule (spec v0.24.1)."""
+
+import os
+import socket
+import ssl
+import threading
+import time
+import unittest
+
+from harness import KapselServer, request, tls_connect, read_all, client_context
+
+
+class Protocol(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = KapselServer().start()
+        cls.port = cls.server.port
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def get(self, line, **kw):
+        return request(self.port, line, **kw)
+
+    def capsule_file(self, name):
+        with open(os.path.join(self.server.capsule, name), "rb") as f:
+            return f.read()
+
+    # --- success ---------------------------------------------------------------------
+
+    def test_index_is_served_with_gemtext_meta_and_exact_body(self):
+        r = self.get(self.server.url("/"))
+        self.assertEqual(r.header, "20 text/gemini; charset=utf-8; lang=sv")
+        self.assertEqual(r.body, self.capsule_file("index.gmi"))
+        self.assertTrue(r.close_notify, "a complete response ends with close_notify")
+
+    def test_empty_path_and_slash_are_the_same_page_without_redirect(self):
+        with_slash = self.get("gemini://localhost:%d/" % self.port)
+        without = self.get("gemini://localhost:%d" % self.port)
+        self.assertEqual(without.status, 20)
+        self.assertEqual(without.raw, with_slash.raw)
+
+    def test_mime_types(self):
+        cases = {
+            "/sub/page.gmi": "text/gemini; charset=utf-8; lang=sv",
+            "/plain.txt": "text/plain; charset=utf-8",
+            "/picture.png": "image/png",
+            "/data.unknownext": "application/octet-stream",
+        }
+        for path, meta in cases.items():
+            with self.subTest(path=path):
+                r = self.get(self.server.url(path))
+                self.assertEqual(r.header, "20 " + meta)
+                self.assertEqual(r.body, self.capsule_file(path[1:]))
+                self.assertFalse(meta.endswith(";"))
+
+    def test_large_body_arrives_whole(self):
+        r = self.get(self.server.url("/big.gmi"))
+        self.assertEqual(r.status, 20)
+        self.assertEqual(r.body, self.capsule_file("big.gmi"))
+        self.assertTrue(r.close_notify)
+
+    def test_directory_serves_its_index(self):
+        r = self.get(self.server.url("/sub/"))
+        self.assertEqual(r.status, 20)
+        self.assertEqual(r.body, self.capsule_file("sub/index.gmi"))
+
+    def test_percent_encoded_utf8_path(self):
+        r = self.get(self.server.url("/mellanslag%20och%20%C3%A5.gmi"))
+        self.assertEqual(r.status, 20)
+        self.assertEqual(r.body, self.capsule_file("mellanslag och å.gmi"))
+
+    def test_host_is_case_insensitive_trailing_dot_and_default_port_accepted(self):
+        for url in ("gemini://LOCALHOST:%d/" % self.port, "gemini://localhost.:%d/" % self.port,
+                    "gemini://localhost:1965/", "gemini://localhost/", "GEMINI://localhost/"):
+            with self.subTest(url=url):
+                self.assertEqual(self.get(url).status, 20)
+
+    def test_query_on_a_static_file_is_ignored(self):
+        self.assertEqual(self.get(self.server.url("/sub/page.gmi?x=1")).status, 20)
+
+    def test_sni_does_not_decide_the_host(self):
+        for sni in (None, "unknown.example"):
+            with self.subTest(sni=sni):
+                r = request(self.port, self.server.url("/"), sni=sni)
+                self.assertEqual(r.status, 20)
+
+    # --- redirects and not found ----------------------------------------------------
+
+    def test_directory_without_slash_redirects_permanently(self):
+        r = self.get(self.server.url("/sub"))
+        self.assertEqual(r.header, "31 /sub/")
+        self.assertEqual(r.body, b"")
+        self.assertTrue(r.close_notify)
+
+    def test_redirect_keeps_the_query(self):
+        self.assertEqual(self.get(self.server.url("/sub?a=b")).header, "31 /sub/?a=b")
+
+    def test_missing_is_51(self):
+        for path in ("/nope.gmi", "/sub/nope/", "/noindex/", "/.hidden", "/.git/config", "/sub/../.hidden"):
+            with self.subTest(path=path):
+                r = self.get(self.server.url(path))
+                self.assertEqual(r.status, 51)
+                self.assertEqual(r.body, b"")
+                self.assertNotIn(b"secret", r.raw)
+
+    # --- proxy requests: 53 ---------------------------------------------------------------
+
+    def test_other_schemes_are_refused_as_proxy_requests(self):
+        for url in ("https://localhost/", "gopher://localhost:%d/" % self.port, "spartan://localhost/"):
+            with self.subTest(url=url):
+                self.assertEqual(self.get(url).status, 53)
+
+    def test_other_hosts_are_refused_as_proxy_requests(self):
+        for url in ("gemini://example.org/", "gemini://127.0.0.1:%d/" % self.port, "gemini://localhost.example/"):
+            with self.subTest(url=url):
+                self.assertEqual(self.get(url).status, 53)
+
+    def test_other_ports_are_refused_as_proxy_requests(self):
+        other = self.port + 1 if self.port < 65535 else self.port - 1
+        for url in ("gemini://localhost:%d/" % other, "gemini://localhost:1966/"):
+            with self.subTest(url=url):
+                self.assertEqual(self.get(url).status, 53)
+
+    # --- bad requests: 59 ------------------------------------------------------------------
+
+    def test_malformed_requests_are_59(self):
+        cases = [
+            b"",
+            b"/",
+            b"//localhost/",
+            b"localhost/",
+            b"not a uri",
+            b"gemini:",
+            b"gemini://",
+            b"gemini:///path",
+            b"gemini://user@localhost/",
+            b"gemini://user:pw@localhost/",
+            b"gemini://localhost/#fragment",
+            b"gemini://localhost/page.gmi#",
+            b"\xef\xbb\xbfgemini://localhost/",
+            b"gemini://localhost/\x00",
+            b"gemini://localhost/\x07bell",
+            b"gemini://localhost/a b",
+            b"gemini://localhost/\xff\xfe",
+            b"gemini://localhost/\xc0\xae",
+            b"gemini://localhost/%zz",
+            b"gemini://localhost/%4",
+            b"gemini://localhost:99999/",
+            b"gemini://localhost:12ab/",
+            b"gemini://local\\host/",
+            b"1gemini://localhost/",
+        ]
+        for line in cases:
+            with self.subTest(line=line):
+                r = self.get(line)
+                self.assertEqual(r.status, 59, r.header)
+                self.assertEqual(r.body, b"")
+                self.assertTrue(r.close_notify)
+
+    def test_uri_of_1024_bytes_is_served_and_1025_is_refused(self):
+        base = self.server.url("/sub/page.gmi?")
+        exact = base + "a" * (1024 - len(base))
+        self.assertEqual(len(exact.encode()), 1024)
+        self.assertEqual(self.get(exact).status, 20)
+        self.assertEqual(self.get(exact + "a").status, 59)
+
+    def test_very_long_request_gets_59_not_a_reset(self):
+        r = self.get(self.server.url("/?") + "x" * 5000)
+        self.assertEqual(r.status, 59)
+        self.assertTrue(r.close_notify)
+
+    def test_bare_lf_does_not_end_a_request(self):
+        # Without CRLF the request never completes: no response, closed at the timeout.
+        with tls_connect(self.port, timeout=20) as s:
+            started = time.monotonic()
+            s.sendall(self.server.url("/").encode() + b"\n")
+            raw, _ = read_all(s)
+            waited = time.monotonic() - started
+        self.assertEqual(raw, b"")
+        self.assertGreater(waited, 3.0, "closed before the 5 s request timeout")
+
+    def test_request_split_across_records_is_assembled(self):
+        with tls_connect(self.port) as s:
+            for piece in (b"gemini://loc", b"alhost:%d/sub/" % self.port, b"\r", b"\n"):
+                s.sendall(piece)
+            raw, close_notify = read_all(s)
+        self.assertTrue(raw.startswith(b"20 text/gemini"))
+        self.assertTrue(close_notify)
+
+    # --- TLS -------------------------------------------------------------------------------
+
+    def test_tls_1_3_and_1_2_are_served(self):
+        for version in (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2):
+            with self.subTest(version=version):
+                ctx = client_context(min_version=version, max_version=version)
+                r = request(self.port, self.server.url("/"), context=ctx)
+                self.assertEqual(r.status, 20)
+
+    def test_tls_1_1_and_1_0_are_refused(self):
+        for version in (ssl.TLSVersion.TLSv1_1, ssl.TLSVersion.TLSv1):
+            with self.subTest(version=version):
+                ctx = client_context(min_version=version, max_version=version)
+                with self.assertRaises((ssl.SSLError, ConnectionResetError)):
+                    request(self.port, self.server.url("/"), context=ctx)
+
+    def test_plain_tcp_request_gets_no_gemini_response(self):
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
+            s.sendall(self.server.url("/").encode() + b"\r\n")
+            received = b""
+            try:
+                while True:
+                    data = s.recv(4096)
+                    if not data:
+                        break
+                    received += data
+            except ConnectionResetError:
+                pass
+        self.assertFalse(received.startswith(b"20"), received)
+        self.assertNotIn(b"text/gemini", received)
+        self.assertNotIn(b"Testkapsel", received)
+
+    # --- concurrency -----------------------------------------------------------------------
+
+    def test_concurrent_clients_are_all_served(self):
+        results = []
+        lock = threading.Lock()
+
+        def client():
+            for _ in range(5):
+                r = request(self.port, self.server.url("/sub/page.gmi"))
+                with lock:
+                    results.append((r.status, r.close_notify))
+
+        threads = [threading.Thread(target=client) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(len(results), 100)
+        self.assertEqual(set(results), {(20, True)})
+
+    def test_access_log_escapes_control_characters(self):
+        self.get(b"gemini://localhost/\x1b[31mforged\x1b[0m")
+        m = self.server.wait_for_log(r'"gemini://localhost/\\x1b\[31mforged\\x1b\[0m" 59')
+        self.assertNotIn("\x1b", m.string)
+
+
+class Timeouts(unittest.TestCase):
+    def test_idle_connection_is_closed_at_the_request_timeout(self):
+        with KapselServer(server={"request_timeout": "1.0"}) as server:
+            for send_first in (False, True):
+                with self.subTest(completed_handshake=send_first):
+                    started = time.monotonic()
+                    if send_first:
+                        s = tls_connect(server.port, timeout=10)
+                        s.sendall(b"gemini://localhost/")  # no CRLF, ever
+                        raw, _ = read_all(s)
+                        s.close()
+                    else:
+                        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+                            raw = s.recv(100)
+                    waited = time.monotonic() - started
+                    self.assertEqual(raw, b"")
+                    self.assertGreaterEqual(waited, 0.9)
+                    self.assertLess(waited, 5.0)
+
+
+class Shutdown(unittest.TestCase):
+    def test_sigterm_exits_cleanly(self):
+        server = KapselServer().start()
+        try:
+            self.assertEqual(request(server.port, server.url("/")).status, 20)
+            server.signal(15)
+            self.assertEqual(server.process.wait(timeout=15), 0)
+            server.wait_for_log(r"SIGTERM: stopping")
+            server.wait_for_log(r"stopped after 1 requests")
+        finally:
+            server.stop()
+
+    def test_sigint_closes_idle_connections_and_exits(self):
+        server = KapselServer(server={"request_timeout": "30.0"}).start()
+        try:
+            idle = tls_connect(server.port)
+            server.signal(2)
+            self.assertEqual(server.process.wait(timeout=15), 0)
+            raw, _ = read_all(idle)
+            self.assertEqual(raw, b"")
+            idle.close()
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()

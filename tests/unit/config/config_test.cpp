@@ -1,0 +1,157 @@
+#include "config/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+using kapsel::config::ConfigError;
+using kapsel::config::parse_config;
+using kapsel::config::parse_listen_address;
+
+namespace {
+
+TEST(Config, EmptyFileGivesDocumentedDefaults) {
+    const auto c = parse_config("", "/etc/kapsel/server.toml");
+    ASSERT_EQ(c.server.listen.size(), 2u);
+    EXPECT_EQ(c.server.listen[0].to_string(), "0.0.0.0:1965");
+    EXPECT_EQ(c.server.listen[1].to_string(), "[::]:1965");
+    EXPECT_EQ(c.server.hostnames, std::vector<std::string>{"localhost"});
+    EXPECT_EQ(c.server.request_timeout.count(), 10'000);
+    EXPECT_EQ(c.server.workers, 0u);
+    EXPECT_EQ(c.capsule.lang, "sv");
+    EXPECT_EQ(c.capsule.root, "/etc/kapsel/capsule");
+    EXPECT_EQ(c.tls.certificate, "/etc/kapsel/certs/cert.pem");
+    EXPECT_EQ(c.tls.key, "/etc/kapsel/certs/key.pem");
+    EXPECT_FALSE(c.server.public_port.has_value());
+    EXPECT_EQ(c.log.access_log, "stderr");
+}
+
+TEST(Config, ReadsEveryKey) {
+    const auto c = parse_config(R"(
+[server]
+listen = ["127.0.0.1:1966", "[::1]:0"]
+hostnames = ["Example.ORG.", "localhost"]
+public_port = 443
+request_timeout = 2.5
+shutdown_grace = 1
+max_connections = 10
+max_connections_per_address = 3
+workers = 2
+rate_limit_per_second = 5
+rate_limit_burst = 10
+user = "nobody"
+group = "nogroup"
+allow_root = true
+[tls]
+certificate = "/tmp/c.pem"
+key = "k.pem"
+ticket_key_file = "tickets.key"
+session_tickets = 2
+[capsule]
+root = "/srv/gemini"
+lang = "en-GB"
+[feed]
+title = "T"
+subtitle = "S"
+authority = "example.org,2023"
+author = "A"
+paths = ["/artiklar/", "anteckningar"]
+max_entries = 7
+[log]
+level = "debug"
+access_log = "access.log"
+)", "/etc/kapsel/server.toml");
+    ASSERT_EQ(c.server.listen.size(), 2u);
+    EXPECT_EQ(c.server.listen[1].host, "::1");
+    EXPECT_EQ(c.server.listen[1].port, 0);
+    EXPECT_EQ(c.server.hostnames, (std::vector<std::string>{"example.org", "localhost"}));
+    EXPECT_EQ(c.server.public_port, 443);
+    EXPECT_EQ(c.server.request_timeout.count(), 2500);
+    EXPECT_EQ(c.server.shutdown_grace.count(), 1000);
+    EXPECT_EQ(c.server.max_connections, 10u);
+    EXPECT_EQ(c.server.max_connections_per_address, 3u);
+    EXPECT_EQ(c.server.workers, 2u);
+    EXPECT_DOUBLE_EQ(c.server.rate_limit_per_second, 5);
+    EXPECT_EQ(c.server.user, "nobody");
+    EXPECT_TRUE(c.server.allow_root);
+    EXPECT_EQ(c.tls.certificate, "/tmp/c.pem");
+    EXPECT_EQ(c.tls.key, "/etc/kapsel/k.pem");
+    EXPECT_EQ(c.tls.ticket_key_file, "/etc/kapsel/tickets.key");
+    EXPECT_EQ(c.tls.session_tickets, 2u);
+    EXPECT_EQ(c.capsule.root, "/srv/gemini");
+    EXPECT_EQ(c.capsule.lang, "en-GB");
+    EXPECT_EQ(c.feed.paths, (std::vector<std::string>{"artiklar", "anteckningar"}));
+    EXPECT_EQ(c.feed.max_entries, 7u);
+    EXPECT_EQ(c.log.level, "debug");
+    EXPECT_EQ(c.log.access_log, "/etc/kapsel/access.log");
+}
+
+struct ErrorCase {
+    const char* name;
+    const char* text;
+    int line;
+    int column;
+    const char* message_part;
+};
+
+class ConfigErrors : public testing::TestWithParam<ErrorCase> {};
+
+TEST_P(ConfigErrors, NameFileLineColumnAndProblem) {
+    const auto& p = GetParam();
+    try {
+        parse_config(p.text, "conf/server.toml");
+        FAIL() << "accepted: " << p.text;
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(e.file(), "conf/server.toml");
+        EXPECT_EQ(e.line(), p.line) << e.what();
+        if (p.column > 0) {
+            EXPECT_EQ(e.column(), p.column) << e.what();
+        }
+        EXPECT_NE(std::string(e.what()).find(p.message_part), std::string::npos) << e.what();
+        const std::string prefix = "conf/server.toml:" + std::to_string(p.line) + ":";
+        EXPECT_EQ(std::string(e.what()).rfind(prefix, 0), 0u) << e.what();
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, ConfigErrors, testing::Values(
+    ErrorCase{"syntax", "[server]\nlisten = [\"x\"\n", 2, 0, "end-of-file"},
+    ErrorCase{"unknown_top", "\n\n[servre]\nx = 1\n", 3, 0, "unknown key 'servre'"},
+    ErrorCase{"unknown_key", "[server]\nlisten = [\"127.0.0.1:1\"]\nworkerz = 2\n", 3, 1, "unknown key 'server.workerz'"},
+    ErrorCase{"wrong_type", "[server]\nworkers = \"two\"\n", 2, 11, "server.workers must be an integer"},
+    ErrorCase{"negative", "[server]\n\nmax_connections = -1\n", 3, 19, "between 1 and"},
+    ErrorCase{"timeout_range", "[server]\nrequest_timeout = 0\n", 2, 19, "server.request_timeout must be between"},
+    ErrorCase{"bad_listen", "[server]\nlisten = [\"127.0.0.1\"]\n", 2, 11, "is not ADDRESS:PORT"},
+    ErrorCase{"bad_port", "[server]\nlisten = [\"127.0.0.1:70000\"]\n", 2, 11, "out of range"},
+    ErrorCase{"empty_listen", "[server]\nlisten = []\n", 2, 10, "at least one address"},
+    ErrorCase{"bad_hostname", "[server]\nhostnames = [\"a b\"]\n", 2, 14, "not a valid hostname"},
+    ErrorCase{"server_not_table", "server = 1\n", 1, 10, "must be a table"},
+    ErrorCase{"lang", "[capsule]\nlang = \"s v\"\n", 2, 8, "BCP 47"},
+    ErrorCase{"authority", "[feed]\nauthority = \"example.org\"\n", 2, 13, "RFC 4151"},
+    ErrorCase{"log_level", "[log]\nlevel = \"loud\"\n", 2, 9, "log.level must be one of"},
+    ErrorCase{"feed_path_escape", "[feed]\npaths = [\"../etc\"]\n", 2, 10, "inside the capsule"},
+    ErrorCase{"strings_only", "[feed]\npaths = [1]\n", 2, 10, "only strings"},
+    ErrorCase{"bool", "[server]\nallow_root = \"yes\"\n", 2, 14, "true or false"},
+    ErrorCase{"public_port", "[server]\npublic_port = 0\n", 2, 15, "between 1 and 65535"}),
+    [](const testing::TestParamInfo<ErrorCase>& info) { return std::string(info.param.name); });
+
+TEST(ListenAddress, ParsesBothFamilies) {
+    EXPECT_EQ(parse_listen_address("[::]:1965").host, "::");
+    EXPECT_EQ(parse_listen_address("0.0.0.0:0").port, 0);
+    EXPECT_THROW(parse_listen_address("::1:1965"), std::invalid_argument);
+    EXPECT_THROW(parse_listen_address("[::1]1965"), std::invalid_argument);
+    EXPECT_THROW(parse_listen_address(":1965"), std::invalid_argument);
+    EXPECT_THROW(parse_listen_address("1.2.3.4:"), std::invalid_argument);
+    EXPECT_THROW(parse_listen_address("1.2.3.4:12a"), std::invalid_argument);
+}
+
+TEST(Config, MissingFileIsAnErrorNamingIt) {
+    try {
+        kapsel::config::load_config("/nonexistent/kapsel.toml");
+        FAIL();
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()), "/nonexistent/kapsel.toml: cannot read the configuration file");
+    }
+}
+
+}  // namespace
