@@ -252,6 +252,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& file) {
             s.public_port = port;
         }
         r.read_seconds("request_timeout", s.request_timeout, 0.1, 3600);
+        r.read_seconds("response_timeout", s.response_timeout, 0.1, 3600);
         r.read_seconds("shutdown_grace", s.shutdown_grace, 0, 600);
         r.read_integer("max_connections", s.max_connections, 1, 1'000'000);
         r.read_integer("max_connections_per_address", s.max_connections_per_address, 1, 1'000'000);

@@ -46,6 +46,8 @@ struct ServerSettings {
     /// The port clients use in URLs, when it differs from the listener's (port forwarding).
     std::optional<std::uint16_t> public_port;
     std::chrono::milliseconds request_timeout{10'000};  // handshake + request line
+    /// Deadline for writing a response: a client that stops reading is cut off then.
+    std::chrono::milliseconds response_timeout{30'000};
     std::chrono::milliseconds shutdown_grace{5'000};
     std::uint32_t max_connections = 1024;
     std::uint32_t max_connections_per_address = 64;

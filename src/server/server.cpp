@@ -108,7 +108,7 @@ int RunningServer::run() {
                                                  s.rate_limit_per_second, s.rate_limit_burst);
     shared_->tls = tls_->native();
     shared_->request_timeout = s.request_timeout;
-    shared_->response_timeout = std::max(s.request_timeout, std::chrono::milliseconds(30'000));
+    shared_->response_timeout = s.response_timeout;
     shared_->access_log = make_access_log(config_.log);
 
     const unsigned count = s.workers ? s.workers : std::max(1u, std::thread::hardware_concurrency());

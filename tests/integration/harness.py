@@ -169,6 +169,9 @@ def client_context(min_version=None, max_version=None):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
+    # OpenSSL 3 contexts made by Python ignore a missing close_notify by default; a Gemini
+    # client must not, or it cannot tell a cut response from a whole one.
+    ctx.options &= ~ssl.OP_IGNORE_UNEXPECTED_EOF
     if min_version or max_version:
         ctx.set_ciphers("ALL:@SECLEVEL=0")
     if min_version:
@@ -191,6 +194,10 @@ def read_all(sock):
         try:
             data = sock.recv(65536)
         except (ssl.SSLEOFError, ConnectionResetError):
+            return b"".join(chunks), False
+        except ssl.SSLError as e:
+            if "UNEXPECTED_EOF" not in str(e):
+                raise
             return b"".join(chunks), False
         if not data:
             return b"".join(chunks), True

@@ -18,6 +18,7 @@ TEST(Config, EmptyFileGivesDocumentedDefaults) {
     EXPECT_EQ(c.server.listen[1].to_string(), "[::]:1965");
     EXPECT_EQ(c.server.hostnames, std::vector<std::string>{"localhost"});
     EXPECT_EQ(c.server.request_timeout.count(), 10'000);
+    EXPECT_EQ(c.server.response_timeout.count(), 30'000);
     EXPECT_EQ(c.server.workers, 0u);
     EXPECT_EQ(c.capsule.lang, "sv");
     EXPECT_EQ(c.capsule.root, "/etc/kapsel/capsule");
@@ -34,6 +35,7 @@ listen = ["127.0.0.1:1966", "[::1]:0"]
 hostnames = ["Example.ORG.", "localhost"]
 public_port = 443
 request_timeout = 2.5
+response_timeout = 60
 shutdown_grace = 1
 max_connections = 10
 max_connections_per_address = 3
@@ -69,6 +71,7 @@ access_log = "access.log"
     EXPECT_EQ(c.server.public_port, 443);
     EXPECT_EQ(c.server.request_timeout.count(), 2500);
     EXPECT_EQ(c.server.shutdown_grace.count(), 1000);
+    EXPECT_EQ(c.server.response_timeout.count(), 60'000);
     EXPECT_EQ(c.server.max_connections, 10u);
     EXPECT_EQ(c.server.max_connections_per_address, 3u);
     EXPECT_EQ(c.server.workers, 2u);

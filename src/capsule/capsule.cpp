@@ -1,0 +1,43 @@
+#include "capsule/capsule.hpp"
+
+namespace kapsel::capsule {
+namespace {
+
+std::string without_trailing_slash(std::string_view path) {
+    while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+    return std::string(path);
+}
+
+std::string error_text(const std::string& path, int line, const std::string& message) {
+    return line > 0 ? path + ":" + std::to_string(line) + ": " + message : path + ": " + message;
+}
+
+}  // namespace
+
+SourceError::SourceError(std::string path, int line, const std::string& message)
+    : std::runtime_error(error_text(path, line, message)), path_(std::move(path)), line_(line) {}
+
+const Response* Capsule::find(std::string_view host, std::string_view path) const {
+    const std::string key = path.empty() ? std::string("/") : std::string(path);
+    if (const auto h = per_host_.find(host); h != per_host_.end()) {
+        if (const auto it = h->second.find(key); it != h->second.end()) return &it->second;
+    }
+    if (const auto it = shared_.find(key); it != shared_.end()) return &it->second;
+    return nullptr;
+}
+
+bool Capsule::is_directory(std::string_view path) const {
+    return directories_.contains(without_trailing_slash(path));
+}
+
+void Capsule::add(std::string path, Response response) { shared_.insert_or_assign(std::move(path), std::move(response)); }
+
+void Capsule::add_for_host(const std::string& host, std::string path, Response response) {
+    per_host_[host].insert_or_assign(std::move(path), std::move(response));
+}
+
+void Capsule::add_directory(std::string path_without_slash) {
+    directories_.insert_or_assign(without_trailing_slash(path_without_slash), true);
+}
+
+}  // namespace kapsel::capsule

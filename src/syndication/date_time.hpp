@@ -1,0 +1,42 @@
+#pragma once
+/// Dates from front matter: validation, RFC 3339 text, a UTC sort key and Swedish prose.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace kapsel::syndication {
+
+/// A calendar date and time as authored. A date written without a time (a TOML local date)
+/// is midnight UTC; `offset_minutes` is the authored offset from UTC.
+struct DateTime {
+    int year = 1970;
+    int month = 1;
+    int day = 1;
+    int hour = 0;
+    int minute = 0;
+    int second = 0;
+    std::uint32_t nanosecond = 0;
+    int offset_minutes = 0;
+
+    friend bool operator==(const DateTime&, const DateTime&) = default;
+};
+
+/// Why `dt` is not a real moment ("month 13 is out of range"), or nullopt when it is.
+std::optional<std::string> validate(const DateTime& dt);
+
+/// RFC 3339 / Atom date-time: "2023-03-20T00:00:00Z", "2023-03-20T08:30:00+01:00";
+/// fractional seconds only when present, without trailing zeros.
+std::string to_rfc3339(const DateTime& dt);
+
+/// The authored calendar date, "YYYY-MM-DD" (what the gemsub index shows).
+std::string to_iso_date(const DateTime& dt);
+
+/// Nanoseconds since 1970-01-01T00:00:00Z, so that dates in different offsets compare
+/// correctly. Computed arithmetically (proleptic Gregorian), no time zone database.
+std::int64_t utc_sort_key(const DateTime& dt);
+
+/// "20 mars 2023".
+std::string to_swedish_date(const DateTime& dt);
+
+}  // namespace kapsel::syndication

@@ -1,0 +1,23 @@
+#pragma once
+/// The dated link list of the companion spec "Subscribing to Gemini pages".
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "syndication/entry.hpp"
+
+namespace kapsel::syndication {
+
+/// The line a gemtext document writes where the generated list goes.
+inline constexpr std::string_view entries_marker = "{{ entries }}";
+
+/// "=> /path YYYY-MM-DD - Title" per entry, newest first (see newer_first), one per line.
+/// The date is the entry's `updated` day as authored.
+std::string render_gemsub_list(std::vector<Entry> entries);
+
+/// `gemtext` with every line that is exactly `{{ entries }}` replaced by `list`
+/// (which ends in a newline, or is empty).
+std::string expand_entries_marker(std::string_view gemtext, std::string_view list);
+
+}  // namespace kapsel::syndication

@@ -1,0 +1,59 @@
+#include <gtest/gtest.h>
+
+#include "capsule/capsule.hpp"
+
+namespace kapsel::capsule {
+namespace {
+
+Response response(std::string body) {
+    Response r;
+    r.bytes = "20 text/plain\r\n" + body;
+    r.header_size = 15;
+    return r;
+}
+
+TEST(Capsule, FindsSharedAndPerHostResponses) {
+    Capsule c;
+    c.add("/", response("index"));
+    c.add("/a.txt", response("a"));
+    c.add_for_host("kapsel.example", "/atom.xml", response("feed for kapsel.example"));
+    c.add_for_host("localhost", "/atom.xml", response("feed for localhost"));
+    c.add_for_host("localhost", "/a.txt", response("a for localhost"));
+
+    ASSERT_NE(c.find("x", "/"), nullptr);
+    EXPECT_EQ(c.find("x", "/")->body(), "index");
+    EXPECT_EQ(c.find("x", "")->body(), "index");  // empty path and "/" are the same resource
+    EXPECT_EQ(c.find("kapsel.example", "/atom.xml")->body(), "feed for kapsel.example");
+    EXPECT_EQ(c.find("localhost", "/atom.xml")->body(), "feed for localhost");
+    EXPECT_EQ(c.find("other", "/atom.xml"), nullptr);
+    EXPECT_EQ(c.find("localhost", "/a.txt")->body(), "a for localhost");
+    EXPECT_EQ(c.find("kapsel.example", "/a.txt")->body(), "a");
+    EXPECT_EQ(c.find("x", "/missing"), nullptr);
+    EXPECT_EQ(c.size(), 2u);
+}
+
+TEST(Capsule, Directories) {
+    Capsule c;
+    c.add_directory("");
+    c.add_directory("/notes");
+    c.add_directory("/a/b/");
+    EXPECT_TRUE(c.is_directory("/notes"));
+    EXPECT_TRUE(c.is_directory("/notes/"));
+    EXPECT_TRUE(c.is_directory("/a/b"));
+    EXPECT_TRUE(c.is_directory(""));
+    EXPECT_TRUE(c.is_directory("/"));
+    EXPECT_FALSE(c.is_directory("/a"));
+    EXPECT_FALSE(c.is_directory("/notes.gmi"));
+}
+
+TEST(Capsule, SourceErrorText) {
+    const SourceError with_line("capsule/a.txt", 3, "bad date");
+    EXPECT_STREQ(with_line.what(), "capsule/a.txt:3: bad date");
+    EXPECT_EQ(with_line.path(), "capsule/a.txt");
+    EXPECT_EQ(with_line.line(), 3);
+    const SourceError without_line("capsule/link", 0, "symbolic link leads outside");
+    EXPECT_STREQ(without_line.what(), "capsule/link: symbolic link leads outside");
+}
+
+}  // namespace
+}  // namespace kapsel::capsule

@@ -1,0 +1,43 @@
+#include "site/access_log.hpp"
+
+#include <gtest/gtest.h>
+
+using kapsel::site::escape_for_log;
+using kapsel::site::format_access_line;
+
+namespace {
+
+TEST(EscapeForLog, Table) {
+    const std::pair<std::string, std::string> rows[] = {
+        {"gemini://localhost/", "gemini://localhost/"},
+        {"a\nb", "a\\x0ab"},
+        {"a\r\nfake 20 line", "a\\x0d\\x0afake 20 line"},
+        {"\x1b[31mred", "\\x1b[31mred"},
+        {"tab\there", "tab\\x09here"},
+        {"del\x7f", "del\\x7f"},
+        {"quote\"back\\slash", "quote\\x22back\\x5cslash"},
+        {"Umeå", "Umeå"},
+        {"\xc2\x85nel", "\\xc2\\x85nel"},              // C1 NEL
+        {"\xe2\x80\xa8sep", "\\xe2\\x80\\xa8sep"},     // U+2028
+        {"\xff\xfe", "\\xff\\xfe"},
+        {"\xc0\xae", "\\xc0\\xae"},                    // overlong
+        {std::string("nul\0x", 5), "nul\\x00x"},
+    };
+    for (const auto& [in, out] : rows) EXPECT_EQ(escape_for_log(in), out) << in;
+}
+
+TEST(AccessLine, HasEveryField) {
+    kapsel::site::AccessRecord r;
+    r.client = "127.0.0.1:4000";
+    r.sni = "localhost";
+    r.request = "gemini://localhost/\n20 forged";
+    r.status = 51;
+    r.bytes = 14;
+    r.duration = std::chrono::microseconds(1234);
+    EXPECT_EQ(format_access_line(r), "127.0.0.1:4000 \"localhost\" \"gemini://localhost/\\x0a20 forged\" 51 14 1.234ms");
+    r.status = 0;
+    r.bytes = 0;
+    EXPECT_EQ(format_access_line(r), "127.0.0.1:4000 \"localhost\" \"gemini://localhost/\\x0a20 forged\" - 0 1.234ms");
+}
+
+}  // namespace

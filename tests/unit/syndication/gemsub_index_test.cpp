@@ -1,0 +1,70 @@
+#include <gtest/gtest.h>
+
+#include "syndication/gemsub_index.hpp"
+
+namespace kapsel::syndication {
+namespace {
+
+Entry entry(std::string path, std::string title, DateTime updated, DateTime published = {}) {
+    Entry e;
+    e.path = std::move(path);
+    e.slug = "s";
+    e.title = std::move(title);
+    e.updated = updated;
+    e.published = published == DateTime{} ? updated : published;
+    return e;
+}
+
+TEST(GemsubIndex, NewestFirstWithDeterministicTies) {
+    const std::vector<Entry> entries{
+        entry("/b.gmi", "B", {2026, 11, 26}),
+        entry("/old.gmi", "Gammal", {2023, 3, 20}),
+        entry("/a.gmi", "A", {2026, 11, 26}),
+        entry("/c.gmi", "C, tidigare publicerad", {2026, 11, 26}, {2026, 1, 1}),
+        entry("/late.gmi", "Sen kväll", {2026, 11, 26, 23, 0, 0, 0, 0}),
+    };
+    const std::string expected =
+        "=> /late.gmi 2026-11-26 - Sen kväll\n"
+        "=> /a.gmi 2026-11-26 - A\n"
+        "=> /b.gmi 2026-11-26 - B\n"
+        "=> /c.gmi 2026-11-26 - C, tidigare publicerad\n"
+        "=> /old.gmi 2023-03-20 - Gammal\n";
+    EXPECT_EQ(render_gemsub_list(entries), expected);
+    // The input order never matters.
+    std::vector<Entry> reversed(entries.rbegin(), entries.rend());
+    EXPECT_EQ(render_gemsub_list(reversed), expected);
+}
+
+TEST(GemsubIndex, ComparesInstantsButShowsTheAuthoredDay) {
+    // 00:30+02:00 on the 21st is 22:30Z on the 20th: older than 23:00Z on the 20th.
+    const std::vector<Entry> entries{
+        entry("/x.gmi", "X", {2023, 3, 21, 0, 30, 0, 0, 120}),
+        entry("/y.gmi", "Y", {2023, 3, 20, 23, 0, 0, 0, 0}),
+    };
+    EXPECT_EQ(render_gemsub_list(entries), "=> /y.gmi 2023-03-20 - Y\n=> /x.gmi 2023-03-21 - X\n");
+}
+
+TEST(GemsubIndex, Empty) { EXPECT_EQ(render_gemsub_list({}), ""); }
+
+struct MarkerRow {
+    std::string in;
+    std::string out;
+};
+
+TEST(GemsubIndex, ExpandsOnlyExactMarkerLines) {
+    const std::string list = "=> /a.gmi 2026-11-26 - A\n";
+    const std::vector<MarkerRow> rows{
+        {"# T\n{{ entries }}\n", "# T\n" + list},
+        {"# T\n{{ entries }}", "# T\n" + list},
+        {"{{ entries }}\r\nslut\n", list + "slut\n"},
+        {"{{ entries }}\n{{ entries }}\n", list + list},
+        {" {{ entries }}\n", " {{ entries }}\n"},
+        {"{{entries}}\n", "{{entries}}\n"},
+        {"text {{ entries }}\n", "text {{ entries }}\n"},
+        {"", ""},
+    };
+    for (const auto& row : rows) EXPECT_EQ(expand_entries_marker(row.in, list), row.out) << row.in;
+}
+
+}  // namespace
+}  // namespace kapsel::syndication
