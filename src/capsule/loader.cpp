@@ -12,6 +12,7 @@
 #include "capsule/capsule.hpp"
 #include "capsule/mime_types.hpp"
 #include "gemini/status.hpp"
+#include "gemini/utf8.hpp"
 #include "syndication/atom_writer.hpp"
 #include "syndication/document_error.hpp"
 #include "syndication/entry.hpp"
@@ -20,7 +21,7 @@
 #include "syndication/gemtext.hpp"
 #include "syndication/plain_text.hpp"
 #include "syndication/url_path.hpp"
-#include "syndication/utf8.hpp"
+#include "syndication/text_position.hpp"
 #include "syndication/xml_text.hpp"
 
 namespace kapsel::capsule {
@@ -152,7 +153,7 @@ private:
         const bool text = ext == "gmi" || ext == "txt";
 
         if (text) {
-            if (const auto bad = syn::find_invalid_utf8(bytes)) {
+            if (const auto bad = gemini::find_invalid_utf8(bytes)) {
                 throw SourceError(display, syn::line_number_at(bytes, *bad), "invalid UTF-8");
             }
             if (syn::has_front_matter(bytes)) {

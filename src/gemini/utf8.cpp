@@ -1,38 +1,40 @@
 #include "gemini/utf8.hpp"
 
-#include <cstdint>
-
 namespace kapsel::gemini {
 
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
+CodePoint decode_utf8(std::string_view s, std::size_t i) noexcept {
     const auto b0 = static_cast<unsigned char>(s[i]);
-    if (b0 < 0x80) return 1;
+    if (b0 < 0x80) return {b0, 1};
     std::size_t len;
     std::uint32_t min;
     std::uint32_t cp;
     if ((b0 & 0xE0) == 0xC0) { len = 2; min = 0x80; cp = b0 & 0x1Fu; }
     else if ((b0 & 0xF0) == 0xE0) { len = 3; min = 0x800; cp = b0 & 0x0Fu; }
     else if ((b0 & 0xF8) == 0xF0) { len = 4; min = 0x10000; cp = b0 & 0x07u; }
-    else return 0;  // a continuation byte, or F8–FF
-    if (len > s.size() - i) return 0;
+    else return {};  // a continuation byte, or F8–FF
+    if (len > s.size() - i) return {};
     for (std::size_t k = 1; k < len; ++k) {
         const auto b = static_cast<unsigned char>(s[i + k]);
-        if ((b & 0xC0) != 0x80) return 0;
+        if ((b & 0xC0) != 0x80) return {};
         cp = (cp << 6) | (b & 0x3Fu);
     }
     // Overlong forms (C0 AE for '.'), UTF-16 surrogates and code points past Unicode.
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return len;
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {};
+    return {cp, len};
 }
 
-bool is_valid_utf8(std::string_view s) noexcept {
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept { return decode_utf8(s, i).bytes; }
+
+std::optional<std::size_t> find_invalid_utf8(std::string_view s) noexcept {
     for (std::size_t i = 0; i < s.size();) {
         const std::size_t len = utf8_sequence_length(s, i);
-        if (len == 0) return false;
+        if (len == 0) return i;
         i += len;
     }
-    return true;
+    return std::nullopt;
 }
+
+bool is_valid_utf8(std::string_view s) noexcept { return !find_invalid_utf8(s); }
 
 bool has_control_character(std::string_view s) noexcept {
     for (std::size_t i = 0; i < s.size(); ++i) {

@@ -3,13 +3,13 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "syndication/utf8.hpp"
+#include "gemini/utf8.hpp"
 
 namespace kapsel::syndication {
 
 std::optional<DisallowedChar> find_disallowed_xml_char(std::string_view utf8) {
     for (std::size_t i = 0; i < utf8.size();) {
-        const CodePoint cp = decode_utf8(utf8, i);
+        const gemini::CodePoint cp = gemini::decode_utf8(utf8, i);
         if (cp.bytes == 0) return DisallowedChar{i, 0xFFFFFFFF};
         if (!is_xml_char(cp.value)) return DisallowedChar{i, cp.value};
         i += cp.bytes;

@@ -1,0 +1,132 @@
+"""Hostile input through the real server: traversal, dot-files, symlinks, TLS offer, root."""
+
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import unittest
+
+from harness import KapselServer, BINARY, request, write
+
+SECRET = "TOP-SECRET-OUTSIDE-THE-CAPSULE"
+
+
+def capsule_with_secrets(root):
+    write(os.path.join(root, "index.gmi"), "# Kapsel\n")
+    write(os.path.join(root, "sub", "page.gmi"), "# Sida\n")
+    write(os.path.join(root, ".env"), SECRET + " dot-file\n")
+    write(os.path.join(root, "sub", ".secret"), SECRET + " nested dot-file\n")
+    write(os.path.join(root, "..secret"), SECRET + " double-dot file\n")
+    # Outside the root, where a traversal would lead: ../outside.txt and /etc/passwd.
+    write(os.path.join(os.path.dirname(root), "outside.txt"), SECRET + " outside\n")
+    os.symlink("sub/page.gmi", os.path.join(root, "inside-link.gmi"))  # stays inside: served
+
+
+TRAVERSALS = [
+    "/../outside.txt", "/../../etc/passwd", "/../server.toml", "/../certs/key.pem",
+    "/sub/../../outside.txt", "/a/b/c/../../../../outside.txt",
+    "/%2e%2e/outside.txt", "/%2E%2E/outside.txt", "/%2e%2E/outside.txt", "/.%2e/outside.txt",
+    "/%2e./outside.txt", "/..%2Foutside.txt", "/..%2foutside.txt", "/%2e%2e%2Foutside.txt",
+    "/%2e%2e%2fetc%2fpasswd", "/sub/..%2F..%2Foutside.txt", "/..%5Coutside.txt", "/..%5coutside.txt",
+    "/%5c..%5coutside.txt", "/..\\outside.txt", "/sub\\..\\..\\outside.txt",
+    "/%252e%252e/outside.txt", "/%252e%252e%252foutside.txt", "/%25%32%65%25%32%65/outside.txt",
+    "/%c0%ae%c0%ae/outside.txt", "/%c0%ae%c0%ae%c0%afoutside.txt", "/%e0%80%ae%e0%80%ae/outside.txt",
+    "/%c1%9c..%c1%9coutside.txt", "/..%00/outside.txt", "/%00/../outside.txt", "/index.gmi%00.txt",
+    "/.env", "/.ENV", "/.%65nv", "/%2eenv", "/%2Eenv", "/sub/.secret", "/sub/%2esecret",
+    "/sub/./.secret", "/./.env", "/..secret", "/%2e%2esecret", "/sub/../.env", "/...",
+    "/..;/outside.txt", "/.../outside.txt", "/..../outside.txt", "//../outside.txt",
+    "/./../outside.txt", "/sub/./../../outside.txt", "/%2e/%2e%2e/outside.txt",
+    "/..%2F..%2F..%2F..%2F..%2F..%2Fetc%2Fpasswd", "/" + "../" * 40 + "etc/passwd",
+    "/%u002e%u002e/outside.txt", "/..%c0%af..%c0%afoutside.txt", "/.git/config", "/.well-known/../.env",
+]
+
+
+class Traversal(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = KapselServer(capsule=capsule_with_secrets).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_no_request_reaches_a_file_outside_the_root_or_a_dot_file(self):
+        self.assertGreaterEqual(len(TRAVERSALS), 50)
+        for path in TRAVERSALS:
+            for host in ("localhost", "LOCALHOST"):
+                with self.subTest(path=path, host=host):
+                    r = request(self.server.port, "gemini://%s:%d%s" % (host, self.server.port, path))
+                    self.assertIsNotNone(r.status, r.raw[:80])
+                    self.assertNotIn(SECRET.encode(), r.raw)
+                    self.assertNotIn(b"root:", r.raw)
+                    self.assertNotIn(b"PRIVATE KEY", r.raw)
+                    self.assertNotIn(b"[server]", r.raw)
+                    if r.status == 20:
+                        # Only ever capsule content (dot segments resolve inside the root).
+                        self.assertIn(r.body, (b"# Kapsel\n", b"# Sida\n"))
+                    else:
+                        self.assertIn(r.status, (31, 51, 59))
+
+    def test_symlink_inside_the_root_is_served(self):
+        r = request(self.server.port, self.server.url("/inside-link.gmi"))
+        self.assertEqual(r.status, 20)
+        self.assertEqual(r.body, b"# Sida\n")
+
+    def test_symlink_outside_the_root_stops_check_and_start(self):
+        def capsule(root):
+            write(os.path.join(root, "index.gmi"), "# x\n")
+            os.symlink("/etc/passwd", os.path.join(root, "passwd.txt"))
+
+        tmp = KapselServer(capsule=capsule)
+        try:
+            for command in ("check", "serve"):
+                with self.subTest(command=command):
+                    p = subprocess.run([BINARY, command, "-c", tmp.config], capture_output=True, timeout=60)
+                    self.assertEqual(p.returncode, 2)
+                    self.assertRegex(p.stderr.decode(), r"passwd\.txt.*outside the capsule root")
+        finally:
+            shutil.rmtree(tmp.dir, ignore_errors=True)
+
+
+class TlsOffer(unittest.TestCase):
+    def test_scan_shows_only_modern_tls(self):
+        with KapselServer() as server:
+            env = dict(os.environ, OPENSSL_CONF=server.openssl_conf)
+            scan = subprocess.run(["sslscan", "--no-colour", "127.0.0.1:%d" % server.port],
+                                  capture_output=True, timeout=120, env=env).stdout.decode()
+        protocols = dict(re.findall(r"^(SSLv2|SSLv3|TLSv1\.[0-3])\s+(enabled|disabled)", scan, re.M))
+        self.assertEqual(protocols, {"SSLv2": "disabled", "SSLv3": "disabled", "TLSv1.0": "disabled",
+                                     "TLSv1.1": "disabled", "TLSv1.2": "enabled", "TLSv1.3": "enabled"}, scan)
+        self.assertIn("Session renegotiation not supported", scan)
+        ciphers = re.findall(r"^(?:Preferred|Accepted)\s+TLSv1\.2\s+\d+ bits\s+(\S+)", scan, re.M)
+        self.assertTrue(ciphers, scan)
+        for cipher in ciphers:
+            self.assertRegex(cipher, r"^ECDHE-.*(GCM|CHACHA20)", "TLS 1.2 cipher without forward secrecy or AEAD")
+        self.assertNotRegex(scan, r"(?i)compression enabled")
+
+
+@unittest.skipUnless(os.geteuid() == 0, "needs root to test dropping root")
+class Privileges(unittest.TestCase):
+    def test_started_as_root_it_serves_as_the_configured_user(self):
+        nobody = pwd.getpwnam("nobody")
+        with KapselServer(user="nobody") as server:
+            server.wait_for_log(r"switched to user nobody")
+            with open("/proc/%d/status" % server.process.pid) as f:
+                status = f.read()
+            uids = re.search(r"^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", status, re.M).groups()
+            self.assertEqual(set(uids), {str(nobody.pw_uid)})
+            self.assertEqual(request(server.port, server.url("/")).status, 20)
+
+    def test_root_without_a_user_is_refused(self):
+        tmp = KapselServer(server={"allow_root": "false"})
+        try:
+            p = subprocess.run([BINARY, "serve", "-c", tmp.config], capture_output=True, timeout=60)
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("refusing to serve as root", p.stderr.decode())
+        finally:
+            shutil.rmtree(tmp.dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main()
