@@ -20,8 +20,8 @@
 #include "syndication/gemsub_index.hpp"
 #include "syndication/gemtext.hpp"
 #include "syndication/plain_text.hpp"
-#include "syndication/url_path.hpp"
 #include "syndication/text_position.hpp"
+#include "syndication/url_path.hpp"
 #include "syndication/xml_text.hpp"
 
 namespace kapsel::capsule {

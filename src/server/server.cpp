@@ -55,6 +55,7 @@ private:
     void shut_down();
     void finish_when_quiet(std::chrono::steady_clock::time_point give_up);
     void listen();
+    void forget_idle_clients();
 
     const ServeOptions& options_;
     config::Config config_;
@@ -65,6 +66,7 @@ private:
     std::vector<std::unique_ptr<net::Listener>> listeners_;
     asio::signal_set signals_{control_, SIGINT, SIGTERM, SIGHUP};
     asio::steady_timer shutdown_timer_{control_};
+    asio::steady_timer housekeeping_timer_{control_};
     bool stopping_ = false;
 };
 
@@ -118,7 +120,7 @@ int RunningServer::run() {
     if (listeners_.empty()) throw std::runtime_error("no listener could be bound");
 
     if (auto line = drop_privileges(s.user, s.group, s.allow_root); !line.empty()) spdlog::info("{}", line);
-    spdlog::info("{}", restrict_file_access({config_.file, config_.capsule.root, "/etc/mime.types"}));
+    spdlog::info("{}", restrict_file_access({config_.file, config_.capsule.root, "/etc/mime.types", "/proc/self"}));
 
     const auto tick = std::clamp(s.request_timeout / 8, std::chrono::milliseconds(10), std::chrono::milliseconds(250));
     for (auto& w : workers_) w->start(tick);
@@ -149,6 +151,7 @@ int RunningServer::run() {
         signals_.async_wait(on_signal);
     };
     signals_.async_wait(on_signal);
+    forget_idle_clients();
     control_.run();
 
     for (auto& w : workers_) w->stop();
@@ -173,12 +176,28 @@ void RunningServer::finish_when_quiet(std::chrono::steady_clock::time_point give
     if (live == 0 || std::chrono::steady_clock::now() >= give_up) {
         if (live) spdlog::warn("grace period over: cutting {} connection{}", live, live == 1 ? "" : "s");
         signals_.cancel();
+        housekeeping_timer_.cancel();
         control_.stop();
         return;
     }
     shutdown_timer_.expires_after(std::chrono::milliseconds(20));
     shutdown_timer_.async_wait([this, give_up](const asio::error_code& ec) {
         if (!ec) finish_when_quiet(give_up);
+    });
+}
+
+// Rate-limit buckets of clients that went quiet are dropped, so memory follows the clients
+// active now, not every address ever seen.
+void RunningServer::forget_idle_clients() {
+    if (!shared_->rate_limiter.enabled()) return;
+    housekeeping_timer_.expires_after(std::chrono::seconds(30));
+    housekeeping_timer_.async_wait([this](const asio::error_code& ec) {
+        if (ec) return;
+        {
+            std::lock_guard lock(shared_->rate_mutex);
+            shared_->rate_limiter.forget_idle(std::chrono::steady_clock::now());
+        }
+        forget_idle_clients();
     });
 }
 
@@ -206,6 +225,9 @@ void RunningServer::reload() {
 }  // namespace
 
 int serve(const ServeOptions& options) {
+    // OpenSSL writes to the socket with write(2): a client that resets the connection
+    // mid-response must cost an EPIPE on that connection, not the process.
+    std::signal(SIGPIPE, SIG_IGN);
     auto config = read_config(options);
     configure_diagnostics(config.log.level);
     RunningServer server(options, std::move(config));

@@ -25,7 +25,7 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
 }
 
 std::string two(int v) {
-    char buf[8];
+    char buf[16];  // room for any int, though callers pass 0-99
     std::snprintf(buf, sizeof buf, "%02d", v);
     return buf;
 }
@@ -73,10 +73,10 @@ std::string to_iso_date(const DateTime& dt) {
     return buf;
 }
 
-std::int64_t utc_sort_key(const DateTime& dt) {
+UtcKey utc_sort_key(const DateTime& dt) {
     const std::int64_t days = days_from_civil(dt.year, static_cast<unsigned>(dt.month), static_cast<unsigned>(dt.day));
     const std::int64_t seconds = days * 86'400 + dt.hour * 3'600 + dt.minute * 60 + dt.second - dt.offset_minutes * 60;
-    return seconds * 1'000'000'000 + dt.nanosecond;
+    return {seconds, dt.nanosecond};
 }
 
 std::string to_swedish_date(const DateTime& dt) {

@@ -1,6 +1,7 @@
 #pragma once
 /// Dates from front matter: validation, RFC 3339 text, a UTC sort key and Swedish prose.
 
+#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,9 +33,18 @@ std::string to_rfc3339(const DateTime& dt);
 /// The authored calendar date, "YYYY-MM-DD" (what the gemsub index shows).
 std::string to_iso_date(const DateTime& dt);
 
-/// Nanoseconds since 1970-01-01T00:00:00Z, so that dates in different offsets compare
-/// correctly. Computed arithmetically (proleptic Gregorian), no time zone database.
-std::int64_t utc_sort_key(const DateTime& dt);
+/// A moment on the UTC time line, so that dates in different offsets compare correctly:
+/// seconds since 1970-01-01T00:00:00Z and the fraction. Kept apart because nanoseconds in one
+/// 64-bit count only reach 1677–2262, and authored years run from 0 to 9999.
+struct UtcKey {
+    std::int64_t seconds = 0;
+    std::uint32_t nanosecond = 0;
+
+    friend auto operator<=>(const UtcKey&, const UtcKey&) = default;
+};
+
+/// Computed arithmetically (proleptic Gregorian), no time zone database.
+UtcKey utc_sort_key(const DateTime& dt);
 
 /// "20 mars 2023".
 std::string to_swedish_date(const DateTime& dt);

@@ -152,7 +152,8 @@ DocumentSource parse_document(std::string_view text, std::string_view default_sl
 
     DocumentSource doc;
     doc.body = text.substr(pos);
-    doc.body_line = line + 1;
+    // The line after the closing "+++", unless that line ends the text without a line ending.
+    doc.body_line = text[pos - 1] == '\n' ? line + 1 : line;
     const Reader reader{2};
 
     toml::table table;

@@ -139,6 +139,9 @@ class KapselServer:
         self.process.send_signal(signo)
 
     def stop(self):
+        """Stops the server with SIGTERM and checks that it exited cleanly (status 0, so
+        also no sanitizer report at exit)."""
+        problem = None
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -146,9 +149,19 @@ class KapselServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+                problem = "did not stop within 15 s of SIGTERM"
         if self.process:
+            if problem is None and self.process.returncode != 0:
+                problem = "exited with status %d" % self.process.returncode
+            if problem:
+                try:
+                    self.wait_for_log(r"(?!)", timeout=1)  # collect the rest of the log
+                except AssertionError:
+                    pass
             self.process.stderr.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if problem:
+            raise AssertionError("kapsel %s; log:\n%s" % (problem, "\n".join(self.log[-60:])))
 
     def url(self, path="/"):
         return "gemini://localhost:%d%s" % (self.port, path)

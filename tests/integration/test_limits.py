@@ -188,6 +188,31 @@ class CutOffResponse(unittest.TestCase):
             self.assertFalse(close_notify, "a cut response must not end with close_notify")
             self.assertLess(len(first) + len(rest), size)
 
+    def test_client_resetting_mid_response_does_not_hurt_the_server(self):
+        def capsule(root):
+            write(os.path.join(root, "index.gmi"), "# x\n")
+            write(os.path.join(root, "huge.txt"), "x" * (8 * 1024 * 1024))
+
+        tls12 = client_context(min_version=ssl.TLSVersion.TLSv1_2, max_version=ssl.TLSVersion.TLSv1_2)
+        with KapselServer(capsule=capsule) as server:
+            for _ in range(5):
+                s = tls_connect(server.port)
+                s.sendall(server.url("/huge.txt").encode() + b"\r\n")
+                self.assertTrue(s.recv(1024).startswith(b"20 "))
+                # SO_LINGER 0: close() sends a reset while the server is still writing.
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                s.close()
+            for _ in range(20):
+                # Request, then close at once (FIN): the server writes into a half-closed
+                # connection, the client's kernel answers with a reset, and the next write
+                # fails with EPIPE, which would raise SIGPIPE.
+                s = tls_connect(server.port, context=tls12)
+                s.sendall(server.url("/huge.txt").encode() + b"\r\n")
+                s.close()
+            server.wait_for_log(r'"gemini://localhost:\d+/huge.txt" 20 0 ')
+            self.assertEqual(request(server.port, server.url("/")).status, 20)
+            self.assertIsNone(server.process.poll(), "the server died")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,7 +61,49 @@ const std::vector<Utf8Row> utf8_rows = {
 TEST(Utf8, ValidatesWellFormedness) {
     for (const auto& row : utf8_rows) {
         EXPECT_EQ(is_valid_utf8(row.bytes), row.valid) << testing::PrintToString(row.bytes);
+        EXPECT_EQ(find_invalid_utf8(row.bytes).has_value(), !row.valid) << testing::PrintToString(row.bytes);
     }
+}
+
+struct DecodeRow {
+    std::string bytes;
+    std::size_t offset;
+    std::uint32_t value;
+    std::size_t length;  // 0: no valid sequence starts at offset
+};
+
+const std::vector<DecodeRow> decode_rows = {
+    {"a", 0, 'a', 1},
+    {"\0"s, 0, 0, 1},
+    {"\xC2\x80", 0, 0x80, 2},
+    {"Ume\xC3\xA5", 3, 0xE5, 2},
+    {"\xE2\x82\xAC", 0, 0x20AC, 3},
+    {"\xEF\xBF\xBE", 0, 0xFFFE, 3},  // a noncharacter is still UTF-8
+    {"\xF0\x9F\x99\x82", 0, 0x1F642, 4},
+    {"\xF4\x8F\xBF\xBF", 0, 0x10FFFF, 4},
+    {"\xF0\x9F\x99\x82", 1, 0, 0},  // inside a sequence
+    {"\xC0\xAE", 0, 0, 0},            // overlong
+    {"\xED\xA0\x80", 0, 0, 0},        // surrogate
+    {"\xF4\x90\x80\x80", 0, 0, 0},    // above U+10FFFF
+    {"x\xE2\x82", 1, 0, 0},           // truncated at the end
+};
+
+TEST(Utf8, DecodesCodePoints) {
+    for (const auto& row : decode_rows) {
+        const CodePoint cp = decode_utf8(row.bytes, row.offset);
+        EXPECT_EQ(cp.bytes, row.length) << testing::PrintToString(row.bytes) << " at " << row.offset;
+        EXPECT_EQ(utf8_sequence_length(row.bytes, row.offset), row.length);
+        if (row.length != 0) {
+            EXPECT_EQ(cp.value, row.value) << testing::PrintToString(row.bytes);
+        }
+    }
+}
+
+TEST(Utf8, FindsTheFirstInvalidByte) {
+    EXPECT_EQ(find_invalid_utf8("Ume\xC3\xA5"), std::nullopt);
+    EXPECT_EQ(find_invalid_utf8("ab\xFF"), std::optional<std::size_t>(2));
+    EXPECT_EQ(find_invalid_utf8("\xF4\x90\x80\x80"), std::optional<std::size_t>(0));  // above U+10FFFF
+    EXPECT_EQ(find_invalid_utf8("\xC3\xA5\xC3"), std::optional<std::size_t>(2));      // truncated
 }
 
 struct ControlRow {

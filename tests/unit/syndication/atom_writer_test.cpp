@@ -2,7 +2,6 @@
 
 #include "syndication/atom_writer.hpp"
 #include "syndication/url_path.hpp"
-#include "syndication/utf8.hpp"
 #include "syndication/xml_text.hpp"
 #include "version.hpp"
 
@@ -78,15 +77,6 @@ TEST(XmlText, RejectsWhatXml10CannotCarry) {
     EXPECT_EQ(find_disallowed_xml_char("\t\n\r \x7F\xC2\x85\xEE\x80\x80\xF0\x9F\x99\x82"), std::nullopt);
     EXPECT_EQ(code_point_name(0x1), "U+0001");
     EXPECT_EQ(code_point_name(0xFFFE), "U+FFFE");
-}
-
-TEST(Utf8, FindsInvalidBytesAndLines) {
-    EXPECT_EQ(find_invalid_utf8("Umeå"), std::nullopt);
-    EXPECT_EQ(find_invalid_utf8("ab\xFF"), std::optional<std::size_t>(2));
-    EXPECT_EQ(find_invalid_utf8("\xF4\x90\x80\x80"), std::optional<std::size_t>(0));  // above U+10FFFF
-    EXPECT_EQ(line_number_at("a\nb\nc", 0), 1);
-    EXPECT_EQ(line_number_at("a\nb\nc", 2), 2);
-    EXPECT_EQ(line_number_at("a\nb\nc", 4), 3);
 }
 
 TEST(UrlPath, BaseUrlCarriesThePublicPortOnlyWhenNotDefault) {

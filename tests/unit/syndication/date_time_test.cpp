@@ -33,15 +33,32 @@ TEST(DateTime, SwedishDate) {
 }
 
 TEST(DateTime, SortKeyIsUtc) {
-    EXPECT_EQ(utc_sort_key({1970, 1, 1}), 0);
-    EXPECT_EQ(utc_sort_key({1970, 1, 2}), 86'400'000'000'000);
+    EXPECT_EQ(utc_sort_key({1970, 1, 1}), (UtcKey{0, 0}));
+    EXPECT_EQ(utc_sort_key({1970, 1, 2}), (UtcKey{86'400, 0}));
     // 2000-03-01 is day 11017 since the epoch (leap day 2000-02-29 counted).
-    EXPECT_EQ(utc_sort_key({2000, 3, 1}), 11017LL * 86'400 * 1'000'000'000);
+    EXPECT_EQ(utc_sort_key({2000, 3, 1}), (UtcKey{11017LL * 86'400, 0}));
+    EXPECT_EQ(utc_sort_key({1970, 1, 1, 0, 0, 1, 5, 0}), (UtcKey{1, 5}));
     // 09:00+01:00 is 08:00Z: equal instants, whatever the offset.
     EXPECT_EQ(utc_sort_key({2023, 3, 20, 9, 0, 0, 0, 60}), utc_sort_key({2023, 3, 20, 8, 0, 0, 0, 0}));
     // 00:30+02:00 on the 21st is earlier than 23:00Z on the 20th.
     EXPECT_LT(utc_sort_key({2023, 3, 21, 0, 30, 0, 0, 120}), utc_sort_key({2023, 3, 20, 23, 0, 0, 0, 0}));
     EXPECT_LT(utc_sort_key({2023, 3, 20, 0, 0, 0, 1, 0}), utc_sort_key({2023, 3, 20, 0, 0, 0, 2, 0}));
+}
+
+// Found by fuzz_atom / fuzz_front_matter: as one count of nanoseconds the key overflowed
+// outside 1677–2262 (undefined behaviour; in practice it wrapped and sorted 1600 after 2023).
+TEST(DateTime, SortKeyCoversEveryValidYear) {
+    const std::vector<std::pair<DateTime, DateTime>> earlier_later{
+        {{1600, 1, 1}, {2023, 3, 20}},
+        {{2023, 3, 20}, {2300, 1, 1}},
+        {{0, 1, 1}, {9999, 12, 31, 23, 59, 59, 999'999'999, -23 * 60 - 59}},
+        {{1677, 9, 21}, {1677, 9, 21, 0, 0, 0, 1, 0}},
+        {{2262, 4, 12, 0, 0, 0, 0, 60}, {2262, 4, 12}},
+    };
+    for (const auto& [earlier, later] : earlier_later) {
+        EXPECT_LT(utc_sort_key(earlier), utc_sort_key(later)) << to_rfc3339(earlier) << " < " << to_rfc3339(later);
+    }
+    EXPECT_EQ(utc_sort_key({0, 1, 1}).seconds, -62'167'219'200);
 }
 
 struct InvalidRow {

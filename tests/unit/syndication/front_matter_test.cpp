@@ -60,6 +60,40 @@ TEST(FrontMatter, DefaultsAndCrlf) {
     EXPECT_EQ(doc.body_line, 5);
 }
 
+// Found by fuzz_front_matter: a document dated before 1677 (or after 2262) overflowed the UTC
+// sort key, and a later `updated` was refused as "earlier than published".
+TEST(FrontMatter, DatesFarFromTheEpochCompare) {
+    const DocumentSource doc =
+        parse_document("+++\ntitle = \"T\"\npublished = 1600-01-01\nupdated = 2300-01-01T00:00:00Z\n+++\n", "x");
+    EXPECT_EQ(doc.meta.published, (DateTime{1600, 1, 1}));
+    EXPECT_EQ(doc.meta.updated, (DateTime{2300, 1, 1}));
+    EXPECT_THROW(parse_document("+++\ntitle = \"T\"\npublished = 2300-01-01\nupdated = 1600-01-01\n+++\n", "x"),
+                 DocumentError);
+}
+
+struct BodyLineRow {
+    std::string text;
+    int body_line;
+};
+
+// Found by fuzz_front_matter: with nothing after a closing "+++" that has no line ending,
+// body_line (and so "no text after its front matter") pointed one past the last line.
+TEST(FrontMatter, BodyLineIsInsideTheText) {
+    const std::string header = "+++\ntitle = \"T\"\npublished = 2023-03-20\n";
+    const std::vector<BodyLineRow> rows{
+        {header + "+++\nRubrik\n", 5},
+        {header + "+++\n", 5},
+        {header + "+++\r\n", 5},
+        {header + "+++", 4},
+        {header + "+++\r", 4},
+    };
+    for (const auto& row : rows) {
+        SCOPED_TRACE(row.text);
+        const DocumentSource doc = parse_document(row.text, "x");
+        EXPECT_EQ(doc.body_line, row.body_line);
+    }
+}
+
 TEST(FrontMatter, Detection) {
     EXPECT_TRUE(has_front_matter("+++\n"));
     EXPECT_TRUE(has_front_matter("+++\r\nx"));

@@ -44,6 +44,17 @@ TEST(GemsubIndex, ComparesInstantsButShowsTheAuthoredDay) {
     EXPECT_EQ(render_gemsub_list(entries), "=> /y.gmi 2023-03-20 - Y\n=> /x.gmi 2023-03-21 - X\n");
 }
 
+// Found by fuzz_atom: outside 1677–2262 the sort key overflowed and old entries sorted first.
+TEST(GemsubIndex, OrdersDatesFarFromTheEpoch) {
+    const std::vector<Entry> entries{
+        entry("/1600.gmi", "1600", {1600, 1, 1}),
+        entry("/2300.gmi", "2300", {2300, 1, 1}),
+        entry("/2023.gmi", "2023", {2023, 3, 20}),
+    };
+    EXPECT_EQ(render_gemsub_list(entries),
+              "=> /2300.gmi 2300-01-01 - 2300\n=> /2023.gmi 2023-03-20 - 2023\n=> /1600.gmi 1600-01-01 - 1600\n");
+}
+
 TEST(GemsubIndex, Empty) { EXPECT_EQ(render_gemsub_list({}), ""); }
 
 struct MarkerRow {

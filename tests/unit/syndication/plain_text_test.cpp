@@ -127,6 +127,16 @@ TEST(PlainText, EmptyBodyIsAnError) {
     } catch (const DocumentError& e) {
         EXPECT_EQ(e.line(), 7);
     }
+    // Found by fuzz_front_matter: no body after a final "+++" without a line ending is
+    // reported on that "+++" line, not on a line past the end of the file.
+    const std::string source = "+++\ntitle = \"T\"\npublished = 2023-03-20\n+++";
+    const DocumentSource doc = parse_document(source, "x");
+    try {
+        parse_plain_text(doc.body, doc.body_line);
+        FAIL();
+    } catch (const DocumentError& e) {
+        EXPECT_EQ(e.line(), 4);
+    }
 }
 
 struct MarkupRow {
