@@ -4,6 +4,8 @@
 # Installs what it needs, builds kapsel and loadgen in Release (build-bench/), serves the same
 # files with the same kind of certificate (ECDSA P-256) from both servers in turn, each pinned
 # to core 0 with loadgen on core 1, and prints a markdown table with kapsel/baseline ratios.
+# Next to the page c=16 cases it runs handshake_floor (core 0): OpenSSL alone, in memory, with
+# kapsel's TLS context — the floor under kapsel — and prints kapsel ÷ floor.
 # Loopback only: the measuring half runs in a private network namespace (unshare --net) that
 # holds nothing but `lo`, because molly-brown has no listen-address setting and would
 # otherwise listen on every interface.
@@ -12,6 +14,7 @@
 #   BENCH_SECONDS=10 (measuring time per case)  BENCH_WARMUP=1  BENCH_IDLE=1000
 #   BENCH_ARTICLES=10000  BENCH_REPEAT=1 (runs per load case; the table shows medians)
 #   BENCH_JOBS=1 (ninja -j)  BENCH_DIR=build-bench/bench-run
+#   BENCH_FLOOR_N=2000 (in-memory requests per floor run; --quick: 300)
 #
 # Everything is bounded: each load run has a duration and loadgen's hard cap, every wait has
 # a timeout, and servers are killed on exit.
@@ -26,19 +29,22 @@ for arg in "$@"; do
     --baseline-only) baseline_only=1 ;;
     --keep) keep=1 ;;
     --inner) inner=1 ;;  # internal: the measuring half, already inside the namespace
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
 
 if ((quick)); then
   : "${BENCH_SECONDS:=2}" "${BENCH_WARMUP:=0.5}" "${BENCH_IDLE:=1000}" "${BENCH_ARTICLES:=10000}"
+  : "${BENCH_FLOOR_N:=300}"
 else
   : "${BENCH_SECONDS:=10}" "${BENCH_WARMUP:=1}" "${BENCH_IDLE:=1000}" "${BENCH_ARTICLES:=10000}"
+  : "${BENCH_FLOOR_N:=2000}"
 fi
+[[ "$BENCH_FLOOR_N" =~ ^[1-9][0-9]{0,4}$ ]] || { echo "run.sh: BENCH_FLOOR_N must be 1..99999" >&2; exit 2; }
 : "${BENCH_JOBS:=1}" "${BENCH_DIR:=$build/bench-run}" "${BENCH_REPEAT:=1}"
 [[ "$BENCH_REPEAT" =~ ^[1-9]$ ]] || { echo "run.sh: BENCH_REPEAT must be 1..9" >&2; exit 2; }
-export BENCH_SECONDS BENCH_WARMUP BENCH_IDLE BENCH_ARTICLES BENCH_JOBS BENCH_DIR BENCH_REPEAT
+export BENCH_SECONDS BENCH_WARMUP BENCH_IDLE BENCH_ARTICLES BENCH_JOBS BENCH_DIR BENCH_REPEAT BENCH_FLOOR_N
 
 say() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 die() { echo "run.sh: $*" >&2; exit 1; }
@@ -66,7 +72,7 @@ if ((!inner)); then
   cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKAPSEL_TESTS=OFF >/dev/null
   ninja -C "$build" -j"$BENCH_JOBS" loadgen
   if ((!baseline_only)); then
-    ninja -C "$build" -j"$BENCH_JOBS" kapsel \
+    ninja -C "$build" -j"$BENCH_JOBS" kapsel handshake_floor \
       || die "kapsel does not build; bench/run.sh --baseline-only measures molly-brown alone"
   fi
 
@@ -96,6 +102,8 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 kapsel="$build/kapsel"
 loadgen="$build/bench/loadgen"
+floor="$build/bench/handshake_floor"
+((baseline_only)) || [[ -x "$floor" ]] || die "no $floor"
 [[ -x "$loadgen" ]] || die "no $loadgen"
 ((baseline_only)) || [[ -x "$kapsel" ]] || die "no $kapsel"
 taskset -c 0,1 true 2>/dev/null || die "taskset cannot pin to cores 0 and 1"
@@ -344,6 +352,21 @@ measure_idle() {
   stop_server
 }
 
+# measure_floor CASE full|resumed: OpenSSL alone, in memory, kapsel's TLS context and the same
+# certificate, pinned to core 0 like the servers; its server-side CPU µs/request is the row.
+measure_floor() {
+  local case=$1 mode=$2 opts=() log line
+  [[ $mode == resumed ]] && opts+=(-r)
+  log="$work/logs/floor-$mode.txt"
+  local w=$((BENCH_FLOOR_N / 10 + 1))
+  timeout 300 taskset -c 0 "$floor" -n "$BENCH_FLOOR_N" -w "$w" -T 240 -c "$work/cert.pem" -k "$work/key.pem" \
+    "${opts[@]}" >>"$log" 2>&1 || { tail -3 "$log" >&2; die "handshake_floor failed ($mode)"; }
+  line=$(tail -1 "$log")
+  record "$case" floor "$line" "$(field "$line" server_us)" 0
+  printf '   %-28s %-7s server=%s µs/req client=%s µs/req (in memory, n=%s, resumed=%s)\n' "$case" floor \
+    "$(field "$line" server_us)" "$(field "$line" client_us)" "$(field "$line" n)" "$(field "$line" resumed)" >&2
+}
+
 servers=(kapsel molly)
 ((baseline_only)) && servers=(molly)
 
@@ -377,6 +400,8 @@ for path in /page.gmi /atom.xml; do
       [[ $mode == resumed ]] && opts+=(-r)
       for _ in $(seq "$BENCH_REPEAT"); do
         for s in "${servers[@]}"; do measure "$what c=$c $mode" "$s" "$path" "${opts[@]}"; done
+        # The floor right after the servers' page c=16 case, so the same drift hits all three.
+        if ((!baseline_only)) && [[ $what == page && $c == 16 ]]; then measure_floor "$what c=$c $mode" "$mode"; fi
       done
     done
   done
@@ -428,6 +453,8 @@ echo "Server pinned to core 0, loadgen to core 1; ${BENCH_SECONDS}s per case aft
 echo "ECDSA P-256, TLS 1.3 (X25519), one request per connection. CPU = server utime+stime / responses."
 echo "Figures are medians of $BENCH_REPEAT run(s) per case (errors: the sum). Ratio rows: kapsel ÷ molly-brown"
 echo "(below 1 is better in every column except rps). \"client CPU\": how busy loadgen's core was."
+echo "\"OpenSSL floor\": bench/handshake_floor, the same handshakes and 6 KB responses done in memory by OpenSSL"
+echo "alone with kapsel's TLS context (server-side CPU only); \"kapsel ÷ floor\" is what kapsel costs above it."
 echo
 awk -F'\t' '
 function f(line, key,   n, i, kv) {
@@ -473,6 +500,11 @@ END {
         ratio(get(c, "kapsel", "p90"), get(c, "molly", "p90")), ratio(get(c, "kapsel", "p99"), get(c, "molly", "p99")),
         ratio(get(c, "kapsel", "max"), get(c, "molly", "max")), ratio(get(c, "kapsel", "cpu"), get(c, "molly", "cpu")),
         ratio(get(c, "kapsel", "rss"), get(c, "molly", "rss"))
+    if ((c, "floor") in seen) {
+      printf "| %s | OpenSSL floor (in memory) | | | | | | | %.0f | | | |\n", c, get(c, "floor", "cpu")
+      if ((c, "kapsel") in seen)
+        printf "| | **kapsel ÷ floor** | | | | | | | **%s** | | | |\n", ratio(get(c, "kapsel", "cpu"), get(c, "floor", "cpu"))
+    }
   }
 }' "$results"
 

@@ -50,7 +50,7 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, std::vector
             socket.close(ec);
             continue;
         }
-        socket.set_option(asio::ip::tcp::no_delay(true), ec);
+        // TCP_NODELAY comes from the listening socket (Linux copies it to accepted ones).
         socket.non_blocking(true, ec);
         worker.serve(std::move(socket), std::move(client), local_port);
     }
@@ -70,6 +70,8 @@ Listener::Listener(asio::io_context& context, const config::ListenAddress& addre
     check("open a socket for");
     acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
     if (ip.is_v6()) acceptor_.set_option(asio::ip::v6_only(true), ec);
+    // A response leaves in one write; Nagle would only hold it back behind the session ticket.
+    acceptor_.set_option(asio::ip::tcp::no_delay(true), ec);
     acceptor_.bind(endpoint, ec);
     check("bind");
     acceptor_.listen(asio::socket_base::max_listen_connections, ec);

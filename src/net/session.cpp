@@ -131,7 +131,24 @@ awaitable<gemini::LineState> Session::read_request(std::size_t& line_length) {
     }
 }
 
+// The response and the close_notify after it leave in one write(2), one packet for small
+// pages: records collect in a buffer in front of the socket until SSL_shutdown flushes it.
+void coalesce_writes(SSL* ssl, std::size_t response_size) {
+    constexpr std::size_t record_overhead = 64;  // header, tag, content type; per 16 KiB record
+    const std::size_t wanted = response_size + (response_size / 16384 + 2) * record_overhead;
+    BIO* socket_bio = SSL_get_wbio(ssl);
+    BIO* buffered = BIO_new(BIO_f_buffer());
+    if (!buffered || BIO_set_write_buffer_size(buffered, static_cast<long>(std::min<std::size_t>(wanted, 65536))) != 1) {
+        BIO_free(buffered);
+        return;  // unbuffered writes work too, only with one more syscall
+    }
+    BIO_up_ref(socket_bio);  // the chain's own reference; SSL_set0_wbio drops the old one
+    BIO_push(buffered, socket_bio);
+    SSL_set0_wbio(ssl, buffered);
+}
+
 awaitable<bool> Session::write_all(std::string_view bytes) {
+    coalesce_writes(ssl_.get(), bytes.size());
     while (!bytes.empty()) {
         size_t written = 0;
         const int r = SSL_write_ex(ssl_.get(), bytes.data(), bytes.size(), &written);
@@ -150,18 +167,23 @@ awaitable<void> Session::close_notify() {
         if (r >= 0) break;  // 0: our close_notify is out; the peer's is not awaited
         if (co_await wait_for(connection_, ssl_.get(), r) != 1) co_return;
     }
-    asio::error_code ignored;
-    connection_.socket.shutdown(asio::socket_base::shutdown_send, ignored);
+    // OpenSSL flushes after the alert but ignores a flush that would block: finish it here,
+    // or the end of the response could stay in the write buffer.
+    for (BIO* wbio = SSL_get_wbio(ssl_.get()); BIO_wpending(wbio) > 0;) {
+        if (BIO_flush(wbio) > 0) break;
+        if (!BIO_should_retry(wbio) || !co_await wait(connection_, asio::socket_base::wait_write)) co_return;
+    }
 }
 
 // After a request we did not read to its end (too long), the rest is still arriving;
 // closing on unread data would reset the connection and could destroy our answer before
 // the client reads it. Read and discard until the client closes or the deadline.
 awaitable<void> Session::drain() {
+    asio::error_code ec;
+    connection_.socket.shutdown(asio::socket_base::shutdown_send, ec);  // our FIN goes out now
     std::array<char, 4096> sink;
     std::size_t budget = 64 * 1024;
     while (budget > 0 && co_await wait(connection_, asio::socket_base::wait_read)) {
-        asio::error_code ec;
         const auto n = connection_.socket.read_some(asio::buffer(sink), ec);
         if (ec || n == 0) break;
         budget -= std::min(budget, n);

@@ -2,6 +2,8 @@
 
 #include <openssl/err.h>
 
+#include "net/session_tickets.hpp"
+
 #include <stdexcept>
 #include <string>
 
@@ -27,6 +29,8 @@ TlsContext::TlsContext(const config::TlsSettings& settings) : ctx_(SSL_CTX_new(T
                                       SSL_OP_CIPHER_SERVER_PREFERENCE);
         // Idle connections keep no read/write buffers.
         SSL_CTX_set_mode(ctx_, SSL_MODE_RELEASE_BUFFERS);
+        // Read whole records (and whatever follows) in one read(2), not header then body.
+        SSL_CTX_set_read_ahead(ctx_, 1);
         // TLS 1.2: forward secrecy and AEAD only. TLS 1.3 suites are all fine as they are.
         if (!SSL_CTX_set_cipher_list(ctx_, "ECDHE+AES128+AESGCM:ECDHE+CHACHA20:ECDHE+AESGCM:!aNULL:!SHA1"))
             throw std::runtime_error("cipher list: " + openssl_error());
@@ -50,6 +54,10 @@ TlsContext::TlsContext(const config::TlsSettings& settings) : ctx_(SSL_CTX_new(T
         SSL_CTX_set_session_cache_mode(ctx_, SSL_SESS_CACHE_OFF);
         SSL_CTX_set_num_tickets(ctx_, settings.session_tickets);
         if (settings.session_tickets == 0) SSL_CTX_set_options(ctx_, SSL_OP_NO_TICKET);
+        if (settings.session_tickets > 0) {
+            ticket_keys_ = std::make_unique<TicketKeys>(settings.ticket_key_file);
+            ticket_keys_->install(ctx_);
+        }
         static const unsigned char session_context[] = "kapsel";
         SSL_CTX_set_session_id_context(ctx_, session_context, sizeof session_context - 1);
     } catch (...) {

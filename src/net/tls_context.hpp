@@ -3,9 +3,13 @@
 
 #include <openssl/ssl.h>
 
+#include <memory>
+
 #include "config/config.hpp"
 
 namespace kapsel::net {
+
+class TicketKeys;
 
 class TlsContext {
 public:
@@ -21,6 +25,7 @@ public:
 
 private:
     SSL_CTX* ctx_;
+    std::unique_ptr<TicketKeys> ticket_keys_;
 };
 
 }  // namespace kapsel::net

@@ -101,6 +101,9 @@ class KapselServer:
         self.stop()
 
     def start(self, args=()):
+        if self.process:  # a restart: the old log is the old process's
+            self.process.stderr.close()
+        self.log, self._partial, self._stderr_closed = [], b"", False
         env = dict(os.environ, OPENSSL_CONF=self.openssl_conf)
         self.process = subprocess.Popen(
             [BINARY, "serve", "-c", self.config, *args],

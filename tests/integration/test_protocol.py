@@ -294,3 +294,56 @@ class Shutdown(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Resumption(unittest.TestCase):
+    def setUp(self):
+        self.context = client_context()  # sessions belong to the context that made them
+
+    def handshake(self, server, session=None):
+        raw = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        s = self.context.wrap_socket(raw, server_hostname="localhost", session=session,
+                                         suppress_ragged_eofs=False)
+        s.sendall(server.url("/").encode() + b"\r\n")
+        data, close_notify = read_all(s)
+        self.assertTrue(data.startswith(b"20 ") and close_notify)
+        result = (s.session, s.session_reused)
+        s.close()
+        return result
+
+    def test_resumption_survives_a_restart_with_a_ticket_key_file(self):
+        first = KapselServer(extra_toml="")
+        # The same directory, certificate and ticket key file for both servers.
+        ticket_line = 'ticket_key_file = "certs/tickets.key"\n'
+        with open(first.config) as f:
+            text = f.read()
+        with open(first.config, "w") as f:
+            f.write(text.replace("[tls]\n", "[tls]\n" + ticket_line))
+        first.start()
+        try:
+            session, reused = self.handshake(first)
+            self.assertFalse(reused)
+            _, reused = self.handshake(first, session)
+            self.assertTrue(reused, "resumption with a ticket from this process")
+            key = os.path.join(first.dir, "certs", "tickets.key")
+            self.assertEqual(os.stat(key).st_mode & 0o777, 0o600)
+            self.assertEqual(os.path.getsize(key), 80)
+            first.process.send_signal(15)
+            self.assertEqual(first.process.wait(timeout=15), 0)
+            second = first.start()  # same files, new process
+            _, reused = self.handshake(second, session)
+            self.assertTrue(reused, "resumption across a restart")
+        finally:
+            first.stop()
+
+    def test_without_a_ticket_key_file_a_restart_forgets_tickets(self):
+        server = KapselServer().start()
+        try:
+            session, _ = self.handshake(server)
+            server.process.send_signal(15)
+            self.assertEqual(server.process.wait(timeout=15), 0)
+            server.start()
+            _, reused = self.handshake(server, session)
+            self.assertFalse(reused)
+        finally:
+            server.stop()
