@@ -2,7 +2,8 @@
 ///
 /// One process, one thread, no sockets. Each request is a client SSL and a server SSL joined
 /// by a memory BIO pair (BIO_new_bio_pair): a full TLS handshake (or, with -r, one resumed
-/// with the newest session ticket the client received), then what a Gemini exchange does —
+/// with the newest session ticket the client received, as loadgen does; with -R, that ticket
+/// offered again even once used, so that every handshake resumes), then what a Gemini exchange does —
 /// the client writes "gemini://localhost/page.gmi\r\n", the server reads it, writes a 6 KB
 /// response in one SSL_write, SSL_shutdown (close_notify, not waiting for the peer's), and
 /// the client reads to close_notify. Nothing of kapsel runs but its TLS settings: the server
@@ -14,7 +15,7 @@
 /// ÷ requests; the client's calls the same way, reported apart. The cost of reading the clock
 /// itself (a syscall for a thread CPU clock) is calibrated first and subtracted per interval.
 ///
-///   handshake_floor [-n N] [-w W] [-r] [-V 1.2|1.3] [-c CERT -k KEY] [-t TICKETS] [-T SECONDS]
+///   handshake_floor [-n N] [-w W] [-r|-R] [-V 1.2|1.3] [-c CERT -k KEY] [-t TICKETS] [-T SECONDS]
 ///
 /// Last line: server_us=... client_us=... n=... resumed=... (and a few extra fields).
 ///
@@ -122,17 +123,35 @@ extern "C" {
 }
 
 SSL_SESSION* newest_session = nullptr;
+std::string newest_session_der;  // -R: the ticket as received, to offer again and again
 
 int on_new_session(SSL*, SSL_SESSION* session) {
     if (newest_session) SSL_SESSION_free(newest_session);
     newest_session = session;
+    const int len = i2d_SSL_SESSION(session, nullptr);
+    newest_session_der.resize(len > 0 ? static_cast<std::size_t>(len) : 0);
+    auto* out = reinterpret_cast<unsigned char*>(newest_session_der.data());
+    if (len > 0) i2d_SSL_SESSION(session, &out);
     return 1;  // we keep the reference
+}
+
+/// -R: an OpenSSL client uses a TLS 1.3 ticket once (the session is no longer resumable
+/// afterwards); with a server that sends no new ticket on a resumed handshake, only every
+/// other handshake resumes. To measure resumption alone, offer a fresh copy of the ticket.
+void refresh_used_session() {
+    if (!newest_session || SSL_SESSION_is_resumable(newest_session) || newest_session_der.empty()) return;
+    const auto* in = reinterpret_cast<const unsigned char*>(newest_session_der.data());
+    if (SSL_SESSION* copy = d2i_SSL_SESSION(nullptr, &in, static_cast<long>(newest_session_der.size()))) {
+        SSL_SESSION_free(newest_session);
+        newest_session = copy;
+    }
 }
 
 struct Options {
     long n = 2000;
     long warmup = 100;
     bool resume = false;
+    bool reuse_ticket = false;  // -R
     int version = TLS1_3_VERSION;
     std::string cert, key;
     unsigned tickets = 1;
@@ -163,7 +182,7 @@ struct Totals {
 
 /// One request, in memory. Returns false (with a message) on anything unexpected.
 bool one_request(SSL_CTX* sctx, SSL_CTX* cctx, const std::string& response, Totals& t, bool resume,
-                 std::string& error) {
+                 bool reuse_ticket, std::string& error) {
     BIO *sbio = nullptr, *cbio = nullptr;
     if (BIO_new_bio_pair(&sbio, 0, &cbio, 0) != 1) { error = "BIO_new_bio_pair"; return false; }
 
@@ -171,6 +190,7 @@ bool one_request(SSL_CTX* sctx, SSL_CTX* cctx, const std::string& response, Tota
     if (!c) { error = "client SSL_new"; BIO_free(sbio); BIO_free(cbio); return false; }
     SSL_set_bio(c, cbio, cbio);
     SSL_set_tlsext_host_name(c, "localhost");
+    if (resume && reuse_ticket) refresh_used_session();
     if (resume && newest_session) SSL_set_session(c, newest_session);
     SSL_set_connect_state(c);
 
@@ -251,9 +271,12 @@ double calibrate_interval_ns() {
 
 void usage() {
     std::fputs(
-        "usage: handshake_floor [-n N] [-w W] [-r] [-V 1.2|1.3] [-c CERT -k KEY] [-t TICKETS] [-T SECONDS]\n"
+        "usage: handshake_floor [-n N] [-w W] [-r|-R] [-V 1.2|1.3] [-c CERT -k KEY] [-t TICKETS] [-T SECONDS]\n"
         "  -n N    measured requests (2000; at most 200000)   -w W  warm-up requests (100)\n"
-        "  -r      resume each handshake with the newest session ticket\n"
+        "  -r      resume each handshake with the newest session ticket, as loadgen does (an OpenSSL\n"
+        "          client uses a TLS 1.3 ticket once: without a new ticket per resumption, every other\n"
+        "          handshake is a full one; `resumed=` says how many resumed)\n"
+        "  -R      like -r, but offer the same ticket again once used: every handshake resumes\n"
         "  -V      TLS version (1.3)   -t  TLS 1.3 tickets per handshake (1, as the bench's kapsel)\n"
         "  -c/-k   ECDSA certificate and key (default: made by kapsel in a temporary directory)\n"
         "  -T S    hard cap on the whole run, seconds (300)\n",
@@ -265,11 +288,12 @@ void usage() {
 int main(int argc, char** argv) {
     Options o;
     int opt;
-    while ((opt = getopt(argc, argv, "n:w:rV:c:k:t:T:h")) != -1) {
+    while ((opt = getopt(argc, argv, "n:w:rRV:c:k:t:T:h")) != -1) {
         switch (opt) {
             case 'n': o.n = std::strtol(optarg, nullptr, 10); break;
             case 'w': o.warmup = std::strtol(optarg, nullptr, 10); break;
             case 'r': o.resume = true; break;
+            case 'R': o.resume = o.reuse_ticket = true; break;
             case 'V':
                 if (std::string_view(optarg) == "1.2") o.version = TLS1_2_VERSION;
                 else if (std::string_view(optarg) == "1.3") o.version = TLS1_3_VERSION;
@@ -339,7 +363,7 @@ int main(int argc, char** argv) {
 
         Totals warm;
         for (long i = 0; i < o.warmup; ++i) {
-            if (!one_request(sctx, cctx, response, warm, o.resume, error)) die("warm-up: " + error);
+            if (!one_request(sctx, cctx, response, warm, o.resume, o.reuse_ticket, error)) die("warm-up: " + error);
             if (wall_ns() > deadline) die("hard cap reached during the warm-up");
         }
         FLOOR_ZERO_STATS();
@@ -349,7 +373,7 @@ int main(int argc, char** argv) {
         const long long wall0 = wall_ns();
         long done = 0;
         for (; done < o.n; ++done) {
-            if (!one_request(sctx, cctx, response, t, o.resume, error)) die(error);
+            if (!one_request(sctx, cctx, response, t, o.resume, o.reuse_ticket, error)) die(error);
             if ((done & 15) == 0 && wall_ns() > deadline) {
                 std::fprintf(stderr, "handshake_floor: hard cap of %.0f s reached after %ld requests\n",
                              o.hard_cap_s, done + 1);
@@ -380,9 +404,15 @@ int main(int argc, char** argv) {
                     cpu_total_us / static_cast<double>(done),
                     clock_ns * static_cast<double>(t.server.intervals + t.client.intervals) / 1e3 / static_cast<double>(done),
                     clock_ns);
-        std::printf("server_us=%.1f client_us=%.1f n=%ld resumed=%ld tls=%s total_us=%.1f clock_ns=%.0f bytes=%lld\n",
-                    server_us, client_us, done, t.resumed, version, cpu_total_us / static_cast<double>(done), clock_ns,
-                    t.bytes);
+        if (o.resume)
+            std::printf("resumed: %ld of %ld handshakes%s\n", t.resumed, done,
+                        t.resumed < done && !o.reuse_ticket
+                            ? " (the client uses each ticket once and the server sent none on resumption; -R reuses it)"
+                            : "");
+        std::printf("server_us=%.1f client_us=%.1f n=%ld resumed=%ld full=%ld tls=%s total_us=%.1f clock_ns=%.0f "
+                    "bytes=%lld\n",
+                    server_us, client_us, done, t.resumed, done - t.resumed, version,
+                    cpu_total_us / static_cast<double>(done), clock_ns, t.bytes);
         if (o.resume && t.resumed == 0) {
             std::fprintf(stderr, "handshake_floor: -r given but no handshake resumed\n");
             rc = 1;

@@ -354,17 +354,22 @@ measure_idle() {
 
 # measure_floor CASE full|resumed: OpenSSL alone, in memory, kapsel's TLS context and the same
 # certificate, pinned to core 0 like the servers; its server-side CPU µs/request is the row.
+# resumed: -r offers the newest ticket as loadgen does (row "floor", the one kapsel is divided
+# by), then -R offers it again even once used, so that every handshake resumes (row "floorR").
 measure_floor() {
-  local case=$1 mode=$2 opts=() log line
-  [[ $mode == resumed ]] && opts+=(-r)
-  log="$work/logs/floor-$mode.txt"
+  local case=$1 mode=$2 opt tag log line
   local w=$((BENCH_FLOOR_N / 10 + 1))
-  timeout 300 taskset -c 0 "$floor" -n "$BENCH_FLOOR_N" -w "$w" -T 240 -c "$work/cert.pem" -k "$work/key.pem" \
-    "${opts[@]}" >>"$log" 2>&1 || { tail -3 "$log" >&2; die "handshake_floor failed ($mode)"; }
-  line=$(tail -1 "$log")
-  record "$case" floor "$line" "$(field "$line" server_us)" 0
-  printf '   %-28s %-7s server=%s µs/req client=%s µs/req (in memory, n=%s, resumed=%s)\n' "$case" floor \
-    "$(field "$line" server_us)" "$(field "$line" client_us)" "$(field "$line" n)" "$(field "$line" resumed)" >&2
+  local runs=(floor:); [[ $mode == resumed ]] && runs=(floor:-r floorR:-R)
+  for run in "${runs[@]}"; do
+    tag=${run%%:*} opt=${run#*:}
+    log="$work/logs/$tag-$mode.txt"
+    timeout 300 taskset -c 0 "$floor" -n "$BENCH_FLOOR_N" -w "$w" -T 240 -c "$work/cert.pem" -k "$work/key.pem" \
+      $opt >>"$log" 2>&1 || { tail -3 "$log" >&2; die "handshake_floor $opt failed ($mode)"; }
+    line=$(tail -1 "$log")
+    record "$case" "$tag" "$line" "$(field "$line" server_us)" 0
+    printf '   %-28s %-7s server=%s µs/req client=%s µs/req (in memory, n=%s, resumed=%s)\n' "$case" "$tag" \
+      "$(field "$line" server_us)" "$(field "$line" client_us)" "$(field "$line" n)" "$(field "$line" resumed)" >&2
+  done
 }
 
 servers=(kapsel molly)
@@ -501,7 +506,10 @@ END {
         ratio(get(c, "kapsel", "max"), get(c, "molly", "max")), ratio(get(c, "kapsel", "cpu"), get(c, "molly", "cpu")),
         ratio(get(c, "kapsel", "rss"), get(c, "molly", "rss"))
     if ((c, "floor") in seen) {
-      printf "| %s | OpenSSL floor (in memory) | | | | | | | %.0f | | | |\n", c, get(c, "floor", "cpu")
+      printf "| %s | OpenSSL floor (in memory) | | | | | | | %.0f | | %.0f%% | |\n", c, get(c, "floor", "cpu"), get(c, "floor", "res")
+      if ((c, "floorR") in seen)
+        printf "| %s | OpenSSL floor, ticket reused (-R) | | | | | | | %.0f | | %.0f%% | |\n", c, get(c, "floorR", "cpu"),
+          get(c, "floorR", "res")
       if ((c, "kapsel") in seen)
         printf "| | **kapsel ÷ floor** | | | | | | | **%s** | | | |\n", ratio(get(c, "kapsel", "cpu"), get(c, "floor", "cpu"))
     }

@@ -1,6 +1,6 @@
 #pragma once
 /// TLS session-ticket keys: stateless resumption whose tickets survive restarts when the
-/// key lives in a file, and that never re-issues a ticket on a resumed handshake.
+/// key lives in a file.
 
 #include <openssl/ssl.h>
 
