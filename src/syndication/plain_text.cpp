@@ -1,5 +1,7 @@
 #include "syndication/plain_text.hpp"
 
+#include <algorithm>
+
 #include "syndication/document_error.hpp"
 #include "syndication/gemtext.hpp"
 #include "syndication/url_path.hpp"
@@ -34,7 +36,10 @@ PlainText parse_plain_text(std::string_view body, int first_line) {
         const std::size_t nl = body.find('\n', pos);
         const std::string_view raw = body.substr(pos, nl == std::string_view::npos ? body.npos : nl - pos);
         pos = nl == std::string_view::npos ? body.size() : nl + 1;
-        const std::string_view line = trim_right(raw);
+        std::string line(trim_right(raw));
+        // A carriage return inside a line ends nothing in gemtext, but a client that takes it
+        // for a line break would show what follows as markup: make it a space.
+        std::replace(line.begin(), line.end(), '\r', ' ');
         if (line.empty()) {
             flush();
             continue;
@@ -45,7 +50,7 @@ PlainText parse_plain_text(std::string_view body, int first_line) {
             continue;
         }
         if (paragraph.empty()) {
-            paragraph = std::string(line);
+            paragraph = line;
         } else {
             paragraph += ' ';
             paragraph += trim_left(line);

@@ -130,3 +130,66 @@ class Privileges(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Certificates(unittest.TestCase):
+    def fingerprint(self, cert):
+        out = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-fingerprint", "-sha256"],
+                             capture_output=True, check=True, text=True).stdout
+        return out.strip().split("=", 1)[1]
+
+    def test_first_start_makes_a_self_signed_certificate_and_never_replaces_it(self):
+        server = KapselServer(hostnames=("gemini.example.org", "localhost"))
+        server.start()
+        try:
+            cert = os.path.join(server.dir, "certs", "cert.pem")
+            key = os.path.join(server.dir, "certs", "key.pem")
+            self.assertEqual(os.stat(key).st_mode & 0o777, 0o600)
+            logged = server.wait_for_log(r"certificate SHA-256 fingerprint (\S+)").group(1)
+            self.assertEqual(logged, self.fingerprint(cert))
+            text = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-text"],
+                                  capture_output=True, check=True, text=True).stdout
+            self.assertIn("ASN1 OID: prime256v1", text)
+            for san in ("DNS:gemini.example.org", "DNS:localhost", "IP Address:127.0.0.1", "IP Address:0:0:0:0:0:0:0:1"):
+                self.assertIn(san, text)
+            with open(key, "rb") as f:
+                key_bytes = f.read()
+            server.process.send_signal(15)
+            self.assertEqual(server.process.wait(timeout=15), 0)
+            server.start()
+            self.assertEqual(server.wait_for_log(r"certificate SHA-256 fingerprint (\S+)").group(1), logged)
+            with open(key, "rb") as f:
+                self.assertEqual(f.read(), key_bytes)
+            self.assertEqual(request(server.port, server.url("/")).status, 20)
+        finally:
+            server.stop()
+
+    def test_a_certificate_without_its_key_is_refused(self):
+        server = KapselServer()
+        try:
+            os.makedirs(os.path.join(server.dir, "certs"))
+            write(os.path.join(server.dir, "certs", "cert.pem"), "not really a certificate\n")
+            p = subprocess.run([BINARY, "serve", "-c", server.config], capture_output=True, timeout=60)
+            self.assertEqual(p.returncode, 2)
+            self.assertRegex(p.stderr.decode(), r"key\.pem: missing, but its certificate .* exists")
+        finally:
+            shutil.rmtree(server.dir, ignore_errors=True)
+
+
+class Landlock(unittest.TestCase):
+    def test_reload_cannot_read_outside_what_was_allowed_at_start(self):
+        with KapselServer() as server:
+            line = server.wait_for_log(r"Landlock[^\n]*").group(0)
+            if "limited to reading" not in line:
+                self.skipTest("this kernel offers no Landlock: " + line)
+            elsewhere = os.path.join(server.dir, "elsewhere")
+            write(os.path.join(elsewhere, "index.gmi"), "# Elsewhere\n")
+            with open(server.config) as f:
+                text = f.read()
+            with open(server.config, "w") as f:
+                f.write(text.replace('root = "capsule"', 'root = "elsewhere"'))
+            server.signal(1)  # SIGHUP
+            m = server.wait_for_log(r"reload failed, still serving the previous capsule: (.*)")
+            self.assertIn("elsewhere", m.group(1))
+            r = request(server.port, server.url("/"))
+            self.assertEqual(r.body, b"# Testkapsel\n\n=> /sub/ Underkatalog\n")

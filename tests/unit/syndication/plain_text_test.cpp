@@ -120,6 +120,13 @@ TEST(PlainText, ParagraphsAreJoinedLines) {
     EXPECT_EQ(lede(parse_plain_text("Bara rubrik\n", 1)), "Bara rubrik");
 }
 
+TEST(PlainText, CarriageReturnInsideALineBecomesASpace) {
+    // Some clients break lines at a lone CR; "=> x" must not turn into a link there.
+    const PlainText t = parse_plain_text("Rubrik\r=> gemini://evil/\n\nStycke\r=> /x\r\n", 1);
+    EXPECT_EQ(t.title, "Rubrik => gemini://evil/");
+    EXPECT_EQ(t.paragraphs, (std::vector<std::string>{"Stycke => /x"}));
+}
+
 TEST(PlainText, EmptyBodyIsAnError) {
     try {
         parse_plain_text("\n  \n", 7);
