@@ -86,7 +86,7 @@ private:
     awaitable<bool> write_all(std::string_view bytes);
     awaitable<void> close_notify();
     awaitable<void> drain();
-    site::Reply decide(std::string_view line, gemini::LineState state);
+    site::Reply decide(const site::Site& site, std::string_view line, gemini::LineState state);
     void log(std::string_view request, const site::Reply* reply, std::size_t sent);
 
     Worker& worker_;
@@ -190,7 +190,7 @@ awaitable<void> Session::drain() {
     }
 }
 
-site::Reply Session::decide(std::string_view line, gemini::LineState state) {
+site::Reply Session::decide(const site::Site& site, std::string_view line, gemini::LineState state) {
     if (state == gemini::LineState::too_long)
         return site::header_only(gemini::Status::bad_request, "Request longer than 1024 bytes");
     if (shared_.rate_limiter.enabled()) {
@@ -202,7 +202,7 @@ site::Reply Session::decide(std::string_view line, gemini::LineState state) {
         if (wait_seconds > 0) return site::header_only(gemini::Status::slow_down, std::to_string(wait_seconds));
     }
     try {
-        return worker_.site()->respond(line, local_port_);
+        return site.respond(line, local_port_);
     } catch (const std::exception& e) {
         spdlog::error("{}: answering the request failed: {}", client_, e.what());
         return site::header_only(gemini::Status::temporary_failure, "Internal server error");
@@ -242,7 +242,7 @@ awaitable<void> Session::run() {
     // Hold this worker's site for as long as its bytes are being written, even if a
     // reload replaces it meanwhile.
     const auto site = worker_.site();
-    site::Reply reply = decide(line, state);
+    site::Reply reply = decide(*site, line, state);
     const bool whole = co_await write_all(reply.bytes);
     if (whole) {
         // Only a whole response ends with close_notify; a cut one ends without, so the

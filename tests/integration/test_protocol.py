@@ -1,13 +1,15 @@
 """Gemini protocol behaviour of the real server, one test per rule (spec v0.24.1)."""
 
 import os
+import shutil
 import socket
 import ssl
+import subprocess
 import threading
 import time
 import unittest
 
-from harness import KapselServer, request, tls_connect, read_all, client_context
+from harness import BINARY, KapselServer, request, tls_connect, read_all, client_context
 
 
 class Protocol(unittest.TestCase):
@@ -347,3 +349,31 @@ class Resumption(unittest.TestCase):
             self.assertFalse(reused)
         finally:
             server.stop()
+
+
+class Listeners(unittest.TestCase):
+    def test_ipv4_and_ipv6_listeners_both_serve(self):
+        if not socket.has_ipv6:
+            self.skipTest("no IPv6 here")
+        with KapselServer(server={"listen": '["127.0.0.1:0", "[::1]:0"]'}) as server:
+            v6_port = int(server.wait_for_log(r"listening on \[::1\]:(\d+)").group(1))
+            self.assertEqual(request(server.port, server.url("/")).status, 20)
+            raw = socket.create_connection(("::1", v6_port), timeout=10)
+            with client_context().wrap_socket(raw, server_hostname="localhost", suppress_ragged_eofs=False) as s:
+                s.sendall(b"gemini://localhost:%d/\r\n" % v6_port)
+                data, close_notify = read_all(s)
+            self.assertTrue(data.startswith(b"20 text/gemini"))
+            self.assertTrue(close_notify)
+
+    def test_a_listener_that_cannot_bind_is_an_error_naming_it(self):
+        with KapselServer() as running:
+            taken = "127.0.0.1:%d" % running.port
+            other = KapselServer(server={"listen": '["%s"]' % taken})
+            try:
+                p = subprocess.run([BINARY, "serve", "-c", other.config],
+                                   capture_output=True, timeout=60)
+                self.assertEqual(p.returncode, 2)
+                self.assertIn("cannot bind " + taken, p.stderr.decode())
+                self.assertIn("in use", p.stderr.decode())
+            finally:
+                shutil.rmtree(other.dir, ignore_errors=True)
