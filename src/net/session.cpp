@@ -37,7 +37,7 @@ awaitable<bool> wait(Connection& c, asio::socket_base::wait_type type) {
 
 /// Carries on an OpenSSL call that wants more I/O. Returns 1 to retry, 0 on a clean
 /// close by the peer, -1 on failure.
-awaitable<int> wait_for(Connection& c, SSL* ssl, int result) {
+awaitable<int> wait_for(Connection& c, SSL* ssl, int result, unsigned long* failure = nullptr) {
     switch (SSL_get_error(ssl, result)) {
         case SSL_ERROR_WANT_READ:
             co_return co_await wait(c, asio::socket_base::wait_read) ? 1 : -1;
@@ -46,13 +46,15 @@ awaitable<int> wait_for(Connection& c, SSL* ssl, int result) {
         case SSL_ERROR_ZERO_RETURN:
             co_return 0;
         default:
+            if (failure) *failure = ERR_peek_error();
+            // This thread serves other connections next: their SSL_get_error must not see
+            // this one's errors.
+            ERR_clear_error();
             co_return -1;
     }
 }
 
-std::string ssl_failure() {
-    const unsigned long code = ERR_get_error();
-    ERR_clear_error();
+std::string describe_failure(unsigned long code) {
     if (code == 0) return "connection closed";
     const char* reason = ERR_reason_error_string(code);
     return reason ? reason : "TLS error";
@@ -111,8 +113,10 @@ awaitable<bool> Session::handshake() {
     for (;;) {
         const int r = SSL_do_handshake(ssl_.get());
         if (r == 1) co_return true;
-        if (co_await wait_for(connection_, ssl_.get(), r) != 1) {
-            spdlog::debug("{}: handshake failed: {}", client_, connection_.cancelled ? "timed out" : ssl_failure());
+        unsigned long failure = 0;
+        if (co_await wait_for(connection_, ssl_.get(), r, &failure) != 1) {
+            spdlog::debug("{}: handshake failed: {}", client_,
+                          connection_.cancelled ? "timed out" : describe_failure(failure));
             co_return false;
         }
     }
