@@ -68,19 +68,23 @@ Cert make_certificate(EVP_PKEY* key, const std::vector<std::string>& hostnames) 
     if (!cert) throw std::runtime_error("X509_new: " + openssl_error());
     X509_set_version(cert.get(), 2);
     unsigned char serial[16];
-    RAND_bytes(serial, sizeof serial);
+    if (RAND_bytes(serial, sizeof serial) != 1) throw std::runtime_error("no random bytes for a serial number");
     serial[0] &= 0x7F;  // a positive serial
     BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
-    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
+    const bool serial_set = bn && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
     BN_free(bn);
+    if (!serial_set) throw std::runtime_error("certificate serial: " + openssl_error());
     X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60 * 60);
     X509_time_adj_ex(X509_getm_notAfter(cert.get()), 3650, 0, nullptr);
     X509_set_pubkey(cert.get(), key);
 
-    const std::string common_name = hostnames.empty() ? "localhost" : hostnames.front();
+    // A CN holds at most 64 characters; the SANs below carry every name in full anyway.
+    std::string common_name = hostnames.empty() ? "localhost" : hostnames.front();
+    if (common_name.size() > 64) common_name = "kapsel";
     X509_NAME* name = X509_get_subject_name(cert.get());
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                               reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0);
+    if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                                    reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0))
+        throw std::runtime_error("certificate name: " + openssl_error());
     X509_set_issuer_name(cert.get(), name);
 
     // Subject alternative names: every served host, plus the loopback names.
@@ -165,12 +169,21 @@ CertificateStatus ensure_certificate(const std::filesystem::path& certificate,
             key.reset(EVP_EC_gen("P-256"));
             if (!key) throw std::runtime_error("generating an ECDSA P-256 key: " + openssl_error());
             File out = open_new(key_file, 0600);
-            if (!PEM_write_PrivateKey(out.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr))
-                fail(key_file, "writing the key: " + openssl_error());
+            const bool written = PEM_write_PrivateKey(out.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) &&
+                                 std::fflush(out.get()) == 0 && ::fsync(::fileno(out.get())) == 0;
+            if (!written) {
+                out.reset();
+                std::filesystem::remove(key_file);  // a truncated key would block every later start
+                fail(key_file, "writing the key failed");
+            }
         }
         Cert cert = make_certificate(key.get(), hostnames);
         File out = open_new(certificate, 0644);
-        if (!PEM_write_X509(out.get(), cert.get())) fail(certificate, "writing the certificate: " + openssl_error());
+        if (!PEM_write_X509(out.get(), cert.get()) || std::fflush(out.get()) != 0) {
+            out.reset();
+            std::filesystem::remove(certificate);
+            fail(certificate, "writing the certificate failed");
+        }
         status.created = true;
     }
 

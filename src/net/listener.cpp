@@ -9,22 +9,28 @@
 #include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <system_error>
 
 namespace kapsel::net {
 namespace {
 
-std::string describe(const asio::ip::tcp::endpoint& peer) {
+Client describe(const asio::ip::tcp::endpoint& peer) {
     const auto address = peer.address().is_v6() && peer.address().to_v6().is_v4_mapped()
                              ? asio::ip::address(asio::ip::make_address_v4(asio::ip::v4_mapped, peer.address().to_v6()))
                              : peer.address();
-    if (address.is_v6()) return "[" + address.to_string() + "]:" + std::to_string(peer.port());
-    return address.to_string() + ":" + std::to_string(peer.port());
+    const std::string port = std::to_string(peer.port());
+    if (address.is_v4()) return {address.to_string() + ":" + port, address.to_string()};
+    auto bytes = address.to_v6().to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), 0);
+    return {"[" + address.to_string() + "]:" + port, asio::ip::address_v6(bytes).to_string() + "/64"};
 }
 
 asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, std::vector<std::unique_ptr<Worker>>& workers,
                                   std::uint16_t local_port) {
     std::size_t next = 0;
+    auto last_warning = std::chrono::steady_clock::time_point{};
     for (;;) {
         Worker& worker = *workers[next];
         next = (next + 1) % workers.size();
@@ -34,17 +40,21 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, std::vector
                                                      asio::redirect_error(asio::use_awaitable, ec));
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         if (ec) {
-            // Out of descriptors and the like: say so, breathe, go on.
-            spdlog::warn("accept on port {}: {}", local_port, ec.message());
+            // Out of descriptors and the like: say so (once a minute at most), breathe, go on.
+            const auto now = std::chrono::steady_clock::now();
+            if (now - last_warning >= std::chrono::minutes(1)) {
+                spdlog::warn("accept on port {}: {}", local_port, ec.message());
+                last_warning = now;
+            }
             asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
             co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             continue;
         }
-        std::string client = describe(peer);
-        const auto verdict = worker.shared().admission.admit(client.substr(0, client.rfind(':')));
+        Client client = describe(peer);
+        const auto verdict = worker.shared().admission.admit(client.limit_key);
         if (verdict != site::Admission::Verdict::admitted) {
             // Refused before any TLS work: closing costs next to nothing.
-            spdlog::debug("{}: refused, {}", client,
+            spdlog::debug("{}: refused, {}", client.endpoint,
                           verdict == site::Admission::Verdict::server_full ? "server at max_connections"
                                                                           : "address at max_connections_per_address");
             socket.close(ec);

@@ -62,16 +62,16 @@ std::string describe_failure(unsigned long code) {
 
 class Session {
 public:
-    Session(Worker& worker, asio::ip::tcp::socket socket, std::string client, std::uint16_t local_port)
+    Session(Worker& worker, asio::ip::tcp::socket socket, Client client, std::uint16_t local_port)
         : worker_(worker), shared_(worker.shared()), connection_(std::move(socket)),
-          client_(std::move(client)), address_length_(client_.rfind(':')), local_port_(local_port),
+          client_(std::move(client.endpoint)), limit_key_(std::move(client.limit_key)), local_port_(local_port),
           started_(Clock::now()) {
         connection_.deadline = started_ + shared_.request_timeout;
         worker_.link(connection_);
     }
     ~Session() {
         worker_.unlink(connection_);
-        shared_.admission.release(std::string(address()));
+        shared_.admission.release(limit_key_);
     }
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -79,14 +79,10 @@ public:
     awaitable<void> run();
 
 private:
-    std::string_view address() const {
-        // client_ is "ADDRESS:PORT" or "[ADDRESS]:PORT"; admission counts the address.
-        return std::string_view(client_).substr(0, address_length_);
-    }
     awaitable<bool> handshake();
     awaitable<gemini::LineState> read_request(std::size_t& line_length);
     awaitable<bool> write_all(std::string_view bytes);
-    awaitable<void> close_notify();
+    awaitable<bool> close_notify();
     awaitable<void> drain();
     site::Reply decide(const site::Site& site, std::string_view line, gemini::LineState state);
     void log(std::string_view request, const site::Reply* reply, std::size_t sent);
@@ -95,7 +91,7 @@ private:
     SharedState& shared_;
     Connection connection_;
     std::string client_;
-    std::size_t address_length_;
+    std::string limit_key_;  // what caps and rate limits count: the address, or its /64
     std::uint16_t local_port_;
     Clock::time_point started_;
     std::unique_ptr<SSL, SslFree> ssl_;
@@ -111,6 +107,7 @@ awaitable<bool> Session::handshake() {
     if (!ssl_ || SSL_set_fd(ssl_.get(), connection_.socket.native_handle()) != 1) co_return false;
     SSL_set_accept_state(ssl_.get());
     for (;;) {
+        ERR_clear_error();  // SSL_get_error must see this call's errors only
         const int r = SSL_do_handshake(ssl_.get());
         if (r == 1) co_return true;
         unsigned long failure = 0;
@@ -126,6 +123,7 @@ awaitable<gemini::LineState> Session::read_request(std::size_t& line_length) {
     for (;;) {
         const auto state = gemini::find_request_line(std::string_view(buffer_.data(), received_), line_length);
         if (state != gemini::LineState::incomplete) co_return state;
+        ERR_clear_error();  // SSL_get_error must see this call's errors only
         const int n = SSL_read(ssl_.get(), buffer_.data() + received_, static_cast<int>(buffer_.size() - received_));
         if (n > 0) {
             received_ += static_cast<std::size_t>(n);
@@ -155,6 +153,7 @@ awaitable<bool> Session::write_all(std::string_view bytes) {
     coalesce_writes(ssl_.get(), bytes.size());
     while (!bytes.empty()) {
         size_t written = 0;
+        ERR_clear_error();  // SSL_get_error must see this call's errors only
         const int r = SSL_write_ex(ssl_.get(), bytes.data(), bytes.size(), &written);
         if (r == 1) {
             bytes.remove_prefix(written);
@@ -165,18 +164,22 @@ awaitable<bool> Session::write_all(std::string_view bytes) {
     co_return true;
 }
 
-awaitable<void> Session::close_notify() {
-    for (int attempts = 0; attempts < 64; ++attempts) {
+/// Sends close_notify and flushes what is still buffered; false when the deadline or the
+/// peer cut that short (the client then sees a response without close_notify).
+awaitable<bool> Session::close_notify() {
+    for (int attempts = 0;; ++attempts) {
+        ERR_clear_error();  // SSL_get_error must see this call's errors only
         const int r = SSL_shutdown(ssl_.get());
         if (r >= 0) break;  // 0: our close_notify is out; the peer's is not awaited
-        if (co_await wait_for(connection_, ssl_.get(), r) != 1) co_return;
+        if (attempts == 64 || co_await wait_for(connection_, ssl_.get(), r) != 1) co_return false;
     }
     // OpenSSL flushes after the alert but ignores a flush that would block: finish it here,
     // or the end of the response could stay in the write buffer.
     for (BIO* wbio = SSL_get_wbio(ssl_.get()); BIO_wpending(wbio) > 0;) {
         if (BIO_flush(wbio) > 0) break;
-        if (!BIO_should_retry(wbio) || !co_await wait(connection_, asio::socket_base::wait_write)) co_return;
+        if (!BIO_should_retry(wbio) || !co_await wait(connection_, asio::socket_base::wait_write)) co_return false;
     }
+    co_return true;
 }
 
 // After a request we did not read to its end (too long), the rest is still arriving;
@@ -201,7 +204,7 @@ site::Reply Session::decide(const site::Site& site, std::string_view line, gemin
         unsigned wait_seconds;
         {
             std::lock_guard lock(shared_.rate_mutex);
-            wait_seconds = shared_.rate_limiter.take(std::string(address()), Clock::now());
+            wait_seconds = shared_.rate_limiter.take(limit_key_, Clock::now());
         }
         if (wait_seconds > 0) return site::header_only(gemini::Status::slow_down, std::to_string(wait_seconds));
     }
@@ -247,17 +250,17 @@ awaitable<void> Session::run() {
     // reload replaces it meanwhile.
     const auto site = worker_.site();
     site::Reply reply = decide(*site, line, state);
-    const bool whole = co_await write_all(reply.bytes);
+    // Only a whole response ends with close_notify; a cut one ends without, so the client
+    // can tell it was truncated (and the access log says 0 bytes).
+    bool whole = co_await write_all(reply.bytes);
     if (whole) {
-        // Only a whole response ends with close_notify; a cut one ends without, so the
-        // client can tell it was truncated.
-        co_await close_notify();
-        if (state == gemini::LineState::too_long) co_await drain();
+        whole = co_await close_notify();
+        if (whole && state == gemini::LineState::too_long) co_await drain();
     }
     log(line, &reply, whole ? reply.bytes.size() : 0);
 }
 
-awaitable<void> serve_connection(Worker& worker, asio::ip::tcp::socket socket, std::string client,
+awaitable<void> serve_connection(Worker& worker, asio::ip::tcp::socket socket, Client client,
                                  std::uint16_t local_port) {
     Session session(worker, std::move(socket), std::move(client), local_port);
     co_await session.run();
@@ -265,7 +268,7 @@ awaitable<void> serve_connection(Worker& worker, asio::ip::tcp::socket socket, s
 
 }  // namespace
 
-void Worker::serve(asio::ip::tcp::socket socket, std::string client, std::uint16_t local_port) {
+void Worker::serve(asio::ip::tcp::socket socket, Client client, std::uint16_t local_port) {
     asio::co_spawn(context_, serve_connection(*this, std::move(socket), std::move(client), local_port),
                    asio::detached);
 }

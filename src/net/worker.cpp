@@ -3,6 +3,8 @@
 #include <asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+
 namespace kapsel::net {
 
 void Connection::cancel() {
@@ -26,7 +28,10 @@ void Worker::start(std::chrono::milliseconds tick) {
         try {
             context_.run();
         } catch (const std::exception& e) {
-            spdlog::critical("worker {}: {}", id_, e.what());
+            // Its connections would hang and fill the caps: exit at once (status 70) rather
+            // than go on half-working; a supervisor restarts the server.
+            spdlog::critical("worker {} failed: {}; stopping", id_, e.what());
+            std::quick_exit(70);
         }
     });
 }
@@ -43,6 +48,7 @@ void Worker::set_site(std::shared_ptr<const site::Site> site) {
 
 void Worker::close_idle() {
     asio::post(context_, [this] {
+        closing_ = true;
         for (Connection* c = head_; c; c = c->next)
             if (c->phase == Connection::Phase::awaiting_request) c->cancel();
     });
@@ -53,6 +59,8 @@ void Worker::link(Connection& c) {
     if (head_) head_->prev = &c;
     head_ = &c;
     live_count_.fetch_add(1, std::memory_order_relaxed);
+    // Accepted just before the listeners closed: no request is awaited any more.
+    if (closing_) c.cancel();
 }
 
 void Worker::unlink(Connection& c) {

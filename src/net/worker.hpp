@@ -38,6 +38,13 @@ struct SharedState {
         : admission(max_connections, max_per_address), rate_limiter(rate, burst) {}
 };
 
+/// Who is connected: the endpoint for logs, and the key that caps and rate limits count
+/// (the IPv4 address, or the /64 of an IPv6 one: one host usually has a whole /64).
+struct Client {
+    std::string endpoint;   // "127.0.0.1:51234", "[2001:db8::1]:51234"
+    std::string limit_key;  // "127.0.0.1", "2001:db8::/64"
+};
+
 /// One connection's bookkeeping, kept in its coroutine frame and linked into its worker's
 /// live list so deadlines and shutdown can reach it.
 struct Connection {
@@ -80,7 +87,7 @@ public:
     const std::shared_ptr<const site::Site>& site() const { return site_; }
 
     /// Starts serving an accepted socket on this worker.
-    void serve(asio::ip::tcp::socket socket, std::string client, std::uint16_t local_port);
+    void serve(asio::ip::tcp::socket socket, Client client, std::uint16_t local_port);
 
     /// Graceful stop: connections still waiting for a request are closed now; responses
     /// in flight go on. Safe from any thread.
@@ -99,6 +106,7 @@ private:
     SharedState& shared_;
     std::shared_ptr<const site::Site> site_;
     Connection* head_ = nullptr;
+    bool closing_ = false;  // after close_idle: connections that arrive late are closed too
     std::atomic<std::uint32_t> live_count_{0};
     std::chrono::milliseconds tick_{250};
     std::thread thread_;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
@@ -28,7 +29,8 @@ std::uint64_t raise_descriptor_limit(std::uint64_t wanted) {
 }
 
 std::string drop_privileges(const std::string& user, const std::string& group, bool allow_root) {
-    if (::geteuid() != 0) return "";
+    if (::geteuid() != 0)
+        return user.empty() ? "" : "not started as root: server.user '" + user + "' does not apply";
     if (user.empty()) {
         if (allow_root) return "running as root (server.allow_root = true)";
         throw std::runtime_error(
@@ -62,6 +64,9 @@ std::string restrict_file_access(const std::vector<std::filesystem::path>& reada
     const long abi = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
     if (abi < 1) return "Landlock not available (" + std::string(std::strerror(errno)) + "): file access not restricted";
     landlock_ruleset_attr attr{};
+    // Rights of later Landlock versions, by value: Debian 12's headers predate them.
+    constexpr std::uint64_t fs_truncate = 1ULL << 14;   // ABI 3
+    constexpr std::uint64_t fs_ioctl_dev = 1ULL << 15;  // ABI 5
     attr.handled_access_fs = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
                              LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
                              LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
@@ -69,6 +74,8 @@ std::string restrict_file_access(const std::vector<std::filesystem::path>& reada
                              LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |
                              LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
                              LANDLOCK_ACCESS_FS_MAKE_SYM;
+    if (abi >= 3) attr.handled_access_fs |= fs_truncate;
+    if (abi >= 5) attr.handled_access_fs |= fs_ioctl_dev;
     const int ruleset = static_cast<int>(::syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0));
     if (ruleset < 0) return "Landlock ruleset refused (" + std::string(std::strerror(errno)) + ")";
     for (const auto& path : readable) {
@@ -78,8 +85,14 @@ std::string restrict_file_access(const std::vector<std::filesystem::path>& reada
         if (rule.parent_fd < 0) continue;
         struct stat st {};
         if (::fstat(rule.parent_fd, &st) == 0 && !S_ISDIR(st.st_mode)) rule.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE;
-        ::syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
+        const long added = ::syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
+        const int add_error = errno;
         ::close(rule.parent_fd);
+        if (added != 0) {
+            ::close(ruleset);
+            return "Landlock rule for " + path.string() + " refused (" + std::strerror(add_error) +
+                   "): file access not restricted";
+        }
     }
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
         ::syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) {

@@ -42,6 +42,40 @@ std::shared_ptr<const site::Site> build_site(const config::Config& config) {
 
 bool is_ipv6_wildcard(const config::ListenAddress& a) { return a.host == "::"; }
 
+// The directory, not the file: editors and deploy tools replace server.toml by renaming a
+// new file over it, and a reload must still be able to read that one.
+std::filesystem::path config_directory(const std::filesystem::path& file) {
+    return file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+}
+
+/// The settings a reload cannot change (they shape listeners, TLS, threads and limits).
+std::vector<std::string> restart_only_changes(const config::Config& a, const config::Config& b) {
+    std::vector<std::string> changed;
+    auto note = [&](bool differs, const char* key) {
+        if (differs) changed.emplace_back(key);
+    };
+    const auto& s = a.server;
+    const auto& t = b.server;
+    std::vector<std::string> la, lb;
+    for (const auto& l : s.listen) la.push_back(l.to_string());
+    for (const auto& l : t.listen) lb.push_back(l.to_string());
+    note(la != lb, "server.listen");
+    note(s.request_timeout != t.request_timeout, "server.request_timeout");
+    note(s.response_timeout != t.response_timeout, "server.response_timeout");
+    note(s.shutdown_grace != t.shutdown_grace, "server.shutdown_grace");
+    note(s.max_connections != t.max_connections, "server.max_connections");
+    note(s.max_connections_per_address != t.max_connections_per_address, "server.max_connections_per_address");
+    note(s.workers != t.workers, "server.workers");
+    note(s.rate_limit_per_second != t.rate_limit_per_second || s.rate_limit_burst != t.rate_limit_burst,
+         "server.rate_limit_*");
+    note(s.user != t.user || s.group != t.group || s.allow_root != t.allow_root, "server.user/group/allow_root");
+    note(a.tls.certificate != b.tls.certificate || a.tls.key != b.tls.key ||
+             a.tls.ticket_key_file != b.tls.ticket_key_file || a.tls.session_tickets != b.tls.session_tickets,
+         "tls.*");
+    note(a.log.level != b.log.level || a.log.access_log != b.log.access_log, "log.*");
+    return changed;
+}
+
 /// Everything that lives while the server runs, torn down in reverse order.
 class RunningServer {
 public:
@@ -120,7 +154,7 @@ int RunningServer::run() {
     if (listeners_.empty()) throw std::runtime_error("no listener could be bound");
 
     if (auto line = drop_privileges(s.user, s.group, s.allow_root); !line.empty()) spdlog::info("{}", line);
-    spdlog::info("{}", restrict_file_access({config_.file, config_.capsule.root, "/etc/mime.types", "/proc/self"}));
+    spdlog::info("{}", restrict_file_access({config_directory(config_.file), config_.capsule.root, "/etc/mime.types", "/proc/self"}));
 
     const auto tick = std::clamp(s.request_timeout / 8, std::chrono::milliseconds(10), std::chrono::milliseconds(250));
     for (auto& w : workers_) w->start(tick);
@@ -207,11 +241,11 @@ void RunningServer::reload() {
         auto fresh = read_config(options_);
         auto site = build_site(fresh);
         for (auto& w : workers_) w->set_site(site);
-        const auto& old = config_.server;
-        const auto& now = fresh.server;
-        if (old.listen.size() != now.listen.size() || config_.tls.certificate != fresh.tls.certificate ||
-            config_.tls.key != fresh.tls.key || old.workers != now.workers)
-            spdlog::warn("listeners, TLS files and workers change only on restart");
+        if (const auto ignored = restart_only_changes(config_, fresh); !ignored.empty()) {
+            std::string keys;
+            for (const auto& k : ignored) keys += (keys.empty() ? "" : ", ") + k;
+            spdlog::warn("changed but applied only on restart: {}", keys);
+        }
         spdlog::info("reloaded: {} resources, {} feed entries", site->capsule().size(), site->capsule().entry_count());
         config_.capsule = fresh.capsule;
         config_.feed = fresh.feed;

@@ -5,6 +5,7 @@ import pwd
 import re
 import shutil
 import subprocess
+import tempfile
 import unittest
 
 from harness import KapselServer, BINARY, request, write
@@ -182,14 +183,28 @@ class Landlock(unittest.TestCase):
             line = server.wait_for_log(r"Landlock[^\n]*").group(0)
             if "limited to reading" not in line:
                 self.skipTest("this kernel offers no Landlock: " + line)
-            elsewhere = os.path.join(server.dir, "elsewhere")
+            # Outside the configuration's directory and the capsule: not readable any more.
+            elsewhere = tempfile.mkdtemp(prefix="kapsel-elsewhere-")
+            self.addCleanup(shutil.rmtree, elsewhere, True)
             write(os.path.join(elsewhere, "index.gmi"), "# Elsewhere\n")
             with open(server.config) as f:
                 text = f.read()
             with open(server.config, "w") as f:
-                f.write(text.replace('root = "capsule"', 'root = "elsewhere"'))
+                f.write(text.replace('root = "capsule"', 'root = "%s"' % elsewhere))
             server.signal(1)  # SIGHUP
             m = server.wait_for_log(r"reload failed, still serving the previous capsule: (.*)")
-            self.assertIn("elsewhere", m.group(1))
+            self.assertIn(elsewhere, m.group(1))
             r = request(server.port, server.url("/"))
             self.assertEqual(r.body, b"# Testkapsel\n\n=> /sub/ Underkatalog\n")
+
+    def test_reload_reads_a_config_file_replaced_by_rename(self):
+        # Editors and deploy tools write a new file and rename it over the old one.
+        with KapselServer() as server:
+            with open(server.config) as f:
+                text = f.read()
+            write(os.path.join(server.capsule, "new.gmi"), "# Ny\n")
+            write(server.config + ".new", text)
+            os.rename(server.config + ".new", server.config)
+            server.signal(1)  # SIGHUP
+            server.wait_for_log(r"reloaded: ")
+            self.assertEqual(request(server.port, server.url("/new.gmi")).status, 20)
