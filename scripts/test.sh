@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CTEST_OUTPUT_ON_FAILURE=1
+summary=$(mktemp)
+trap 'rm -f "$summary"' EXIT
 jobs=$(nproc)
 stage() { printf '\n==== %s\n' "$*"; }
 
@@ -14,18 +16,22 @@ stage "release build"
 scripts/configure.sh build
 cmake --build build -j "$jobs"
 stage "release tests"
-ctest --test-dir build -j "$jobs" --timeout 600
+ctest --test-dir build -j "$jobs" --timeout 600 | tee -a "$summary"
 
 stage "sanitizer build (ASan + UBSan)"
 scripts/configure.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAPSEL_SANITIZE=ON
 cmake --build build-asan -j "$jobs"
 stage "sanitizer tests"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan -j "$jobs" --timeout 900
+  ctest --test-dir build-asan -j "$jobs" --timeout 900 | tee -a "$summary"
 
 stage "fuzz build (clang, libFuzzer)"
 scripts/configure.sh build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAPSEL_FUZZ=ON -DKAPSEL_TESTS=OFF \
   -DCMAKE_CXX_COMPILER=clang++
 cmake --build build-fuzz -j "$jobs"
 stage "fuzzing, ${FUZZ_SECONDS:-30} s per target"
-ctest --test-dir build-fuzz -j "$jobs" --timeout 900
+ctest --test-dir build-fuzz -j "$jobs" --timeout 900 | tee -a "$summary"
+
+# One closing line over all three stages.
+awk '/tests passed, [0-9]+ tests failed out of/ { failed += $4; total += $NF }
+     END { printf "all stages: %d passed, %d failed\n", total - failed, failed }' "$summary"
