@@ -283,6 +283,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& file) {
         TableReader r(*t, "capsule", file_name);
         r.read_path("root", config.capsule.root);
         r.read("lang", config.capsule.lang);
+        r.read("watch", config.capsule.watch);
         if (const auto* n = t->get("lang")) {
             const auto& lang = config.capsule.lang;
             const bool ok = !lang.empty() && std::all_of(lang.begin(), lang.end(), [](unsigned char c) {

@@ -73,6 +73,8 @@ struct TlsSettings {
 struct CapsuleSettings {
     std::filesystem::path root{"capsule"};
     std::string lang{"sv"};  // default BCP 47 tag for text/gemini
+    /// Reload by itself when server.toml or a file under the root changes (inotify).
+    bool watch = true;
 };
 
 struct FeedSettings {

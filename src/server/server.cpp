@@ -12,6 +12,7 @@
 #include "net/listener.hpp"
 #include "net/tls_context.hpp"
 #include "net/worker.hpp"
+#include "server/capsule_watch.hpp"
 #include "server/logging.hpp"
 #include "server/privileges.hpp"
 #include "version.hpp"
@@ -73,6 +74,7 @@ std::vector<std::string> restart_only_changes(const config::Config& a, const con
              a.tls.ticket_key_file != b.tls.ticket_key_file || a.tls.session_tickets != b.tls.session_tickets,
          "tls.*");
     note(a.log.level != b.log.level || a.log.access_log != b.log.access_log, "log.*");
+    note(a.capsule.watch != b.capsule.watch, "capsule.watch");
     return changed;
 }
 
@@ -85,7 +87,8 @@ public:
     int run();
 
 private:
-    void reload();
+    void reload(const char* why);
+    void reload_now(const char* why);
     void shut_down();
     void finish_when_quiet(std::chrono::steady_clock::time_point give_up);
     void listen();
@@ -101,6 +104,7 @@ private:
     asio::signal_set signals_{control_, SIGINT, SIGTERM, SIGHUP};
     asio::steady_timer shutdown_timer_{control_};
     asio::steady_timer housekeeping_timer_{control_};
+    std::unique_ptr<CapsuleWatch> watch_;
     bool stopping_ = false;
 };
 
@@ -164,12 +168,19 @@ int RunningServer::run() {
         spdlog::info("listening on {}", ep.address().is_v6() ? "[" + ep.address().to_string() + "]:" + std::to_string(ep.port())
                                                               : ep.address().to_string() + ":" + std::to_string(ep.port()));
     }
+    if (config_.capsule.watch) {
+        watch_ = std::make_unique<CapsuleWatch>(control_, config_.file, config_.capsule.root,
+                                                std::chrono::milliseconds(300),
+                                                [this] { reload("a file changed"); });
+        if (watch_->active())
+            spdlog::info("watching {} and {} for changes", config_.file.string(), config_.capsule.root.string());
+    }
     spdlog::info("serving gemini://{}/ with {} worker thread{}", s.hostnames.front(), count, count == 1 ? "" : "s");
 
     std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& ec, int signo) {
         if (ec) return;
         if (signo == SIGHUP) {
-            reload();
+            reload("SIGHUP");
             signals_.async_wait(on_signal);
             return;
         }
@@ -186,6 +197,7 @@ int RunningServer::run() {
     };
     signals_.async_wait(on_signal);
     forget_idle_clients();
+
     control_.run();
 
     for (auto& w : workers_) w->stop();
@@ -211,6 +223,7 @@ void RunningServer::finish_when_quiet(std::chrono::steady_clock::time_point give
         if (live) spdlog::warn("grace period over: cutting {} connection{}", live, live == 1 ? "" : "s");
         signals_.cancel();
         housekeeping_timer_.cancel();
+        if (watch_) watch_->stop();
         control_.stop();
         return;
     }
@@ -235,8 +248,17 @@ void RunningServer::forget_idle_clients() {
     });
 }
 
-void RunningServer::reload() {
-    spdlog::info("SIGHUP: reloading {}", options_.config_file.string());
+void RunningServer::reload(const char* why) {
+    // Watch anew before reading: a change made while the reload reads is then seen too, and
+    // directories made since the last load are watched.
+    const auto root = config_.capsule.root;
+    if (watch_) watch_->rewatch(root);
+    reload_now(why);
+    if (watch_ && config_.capsule.root != root) watch_->rewatch(config_.capsule.root);
+}
+
+void RunningServer::reload_now(const char* why) {
+    spdlog::info("{}: reloading {}", why, options_.config_file.string());
     try {
         auto fresh = read_config(options_);
         auto site = build_site(fresh);

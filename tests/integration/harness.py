@@ -46,7 +46,8 @@ def small_capsule(root):
 class KapselServer:
     """A running kapsel on 127.0.0.1; use as a context manager or call start()/stop()."""
 
-    def __init__(self, capsule=None, server=None, extra_toml="", hostnames=("localhost",), user=None):
+    def __init__(self, capsule=None, server=None, extra_toml="", hostnames=("localhost",), user=None,
+                 capsule_toml=""):
         self.dir = tempfile.mkdtemp(prefix="kapsel-test-")
         self.capsule = os.path.join(self.dir, "capsule")
         if capsule is None:
@@ -78,11 +79,12 @@ class KapselServer:
             [capsule]
             root = "capsule"
             lang = "sv"
+            {capsule_extra}
             [log]
             level = "debug"
             access_log = "stderr"
             {extra}
-            """).format(server=server_lines, extra=extra_toml))
+            """).format(server=server_lines, extra=extra_toml, capsule_extra=capsule_toml))
         # An empty OpenSSL configuration: only what kapsel itself sets counts, not Debian's
         # system-wide defaults (which would hide a missing protocol floor, say).
         self.openssl_conf = os.path.join(self.dir, "openssl.cnf")
@@ -111,11 +113,19 @@ class KapselServer:
         self.port = int(self.wait_for_log(r"listening on 127\.0\.0\.1:(\d+)", START_TIMEOUT).group(1))
         return self
 
-    def wait_for_log(self, pattern, timeout=10.0):
+    def mark(self):
+        """A position in the log: wait_for_log(since=mark) looks only at later lines."""
+        try:
+            self.wait_for_log(r"(?!)", timeout=0.2)  # take in what has arrived so far
+        except AssertionError:
+            pass
+        return len(self.log)
+
+    def wait_for_log(self, pattern, timeout=10.0, since=0):
         """Reads the server's log until a line matches `pattern`; fails after `timeout`."""
         regex = re.compile(pattern)
         deadline = time.monotonic() + timeout
-        searched = 0
+        searched = since
         while True:
             for line in self.log[searched:]:
                 m = regex.search(line)

@@ -5,6 +5,7 @@ import re
 import shutil
 import signal
 import subprocess
+import time
 import unittest
 
 import feedparser  # Debian's python3-feedparser
@@ -157,6 +158,30 @@ class Reload(unittest.TestCase):
             self.assertRegex(m.group(1), r"artiklar/trasig\.txt:3: ")
             self.assertEqual(request(server.port, server.url("/artiklar/ny.gmi")).status, 20)
             self.assertEqual(request(server.port, server.url("/artiklar/trasig.gmi")).status, 51)
+
+
+class Watch(unittest.TestCase):
+    def test_new_files_are_served_without_a_signal(self):
+        with KapselServer(capsule=SHIPPED_CAPSULE, extra_toml=shipped_feed_section()) as server:
+            server.wait_for_log(r"watching .* for changes")
+            self.assertEqual(request(server.port, server.url("/artiklar/ny.gmi")).status, 51)
+            mark = server.mark()
+            write(os.path.join(server.capsule, "artiklar", "ny.txt"), Reload.NEW_ARTICLE)
+            server.wait_for_log(r"a file changed: reloading", since=mark)
+            server.wait_for_log(r"reloaded: \d+ resources, 6 feed entries", since=mark)
+            self.assertEqual(request(server.port, server.url("/artiklar/ny.gmi")).status, 20)
+            # A directory made after the start is watched too: a file in it triggers a reload.
+            os.makedirs(os.path.join(server.capsule, "artiklar", "2024"))
+            server.wait_for_log(r"reloaded: ", since=server.mark())
+            mark = server.mark()
+            write(os.path.join(server.capsule, "artiklar", "2024", "x.gmi"), "# x\n")
+            server.wait_for_log(r"reloaded: ", since=mark)
+            self.assertEqual(request(server.port, server.url("/artiklar/2024/x.gmi")).status, 20)
+
+    def test_watching_can_be_turned_off(self):
+        with KapselServer(capsule_toml="watch = false") as server:
+            server.wait_for_log(r"serving gemini://")
+            self.assertFalse([line for line in server.log if "watching" in line])
 
 
 class BadCapsule(unittest.TestCase):

@@ -21,6 +21,7 @@ TEST(Config, EmptyFileGivesDocumentedDefaults) {
     EXPECT_EQ(c.server.response_timeout.count(), 30'000);
     EXPECT_EQ(c.server.workers, 0u);
     EXPECT_EQ(c.capsule.lang, "sv");
+    EXPECT_TRUE(c.capsule.watch);
     EXPECT_EQ(c.capsule.root, "/etc/kapsel/capsule");
     EXPECT_EQ(c.tls.certificate, "/etc/kapsel/certs/cert.pem");
     EXPECT_EQ(c.tls.key, "/etc/kapsel/certs/key.pem");
@@ -53,6 +54,7 @@ session_tickets = 2
 [capsule]
 root = "/srv/gemini"
 lang = "en-GB"
+watch = false
 [feed]
 title = "T"
 subtitle = "S"
@@ -84,6 +86,7 @@ access_log = "access.log"
     EXPECT_EQ(c.tls.session_tickets, 2u);
     EXPECT_EQ(c.capsule.root, "/srv/gemini");
     EXPECT_EQ(c.capsule.lang, "en-GB");
+    EXPECT_FALSE(c.capsule.watch);
     EXPECT_EQ(c.feed.paths, (std::vector<std::string>{"artiklar", "anteckningar"}));
     EXPECT_EQ(c.feed.max_entries, 7u);
     EXPECT_EQ(c.log.level, "debug");

@@ -1,0 +1,98 @@
+#include "server/capsule_watch.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace kapsel::server {
+namespace {
+
+constexpr std::uint32_t tree_events =
+    IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB;
+
+// Editors' temporary files and dot-files are never content: their churn is no change.
+bool ignorable(std::string_view name) {
+    return name.empty() || name.front() == '.' || name.back() == '~' || name.ends_with(".swp") ||
+           name.ends_with(".tmp");
+}
+
+}  // namespace
+
+CapsuleWatch::CapsuleWatch(asio::io_context& context, std::filesystem::path config_file,
+                           std::filesystem::path capsule_root, std::chrono::milliseconds settle,
+                           std::function<void()> on_change)
+    : config_file_(std::move(config_file)), settle_(settle), on_change_(std::move(on_change)),
+      descriptor_(context), settle_timer_(context) {
+    rewatch(capsule_root);
+}
+
+void CapsuleWatch::rewatch(const std::filesystem::path& capsule_root) {
+    stop();
+    const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd < 0) {
+        spdlog::warn("not watching the capsule for changes (inotify: {}); reload with SIGHUP", std::strerror(errno));
+        return;
+    }
+    descriptor_.assign(fd);
+    const auto config_dir = config_file_.has_parent_path() ? config_file_.parent_path() : std::filesystem::path(".");
+    config_watch_ = ::inotify_add_watch(fd, config_dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
+    add_tree(capsule_root);
+    read_events();
+}
+
+void CapsuleWatch::add_tree(const std::filesystem::path& dir) {
+    const int wd = ::inotify_add_watch(descriptor_.native_handle(), dir.c_str(), tree_events);
+    if (wd < 0) {
+        spdlog::warn("cannot watch {} for changes: {}", dir.string(), std::strerror(errno));
+        return;
+    }
+    watches_[wd] = dir;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const auto name = it->path().filename().string();
+        if (!ignorable(name) && it->is_directory(ec) && !it->is_symlink(ec)) add_tree(it->path());
+    }
+}
+
+void CapsuleWatch::stop() {
+    asio::error_code ignored;
+    settle_timer_.cancel();
+    descriptor_.close(ignored);
+    watches_.clear();
+    config_watch_ = -1;
+}
+
+void CapsuleWatch::read_events() {
+    descriptor_.async_read_some(asio::buffer(buffer_), [this](const asio::error_code& ec, std::size_t n) {
+        if (ec) return;  // closed by stop() or rewatch()
+        handle(buffer_.data(), n);
+        read_events();
+    });
+}
+
+void CapsuleWatch::handle(const char* data, std::size_t size) {
+    bool changed = false;
+    for (std::size_t offset = 0; offset + sizeof(inotify_event) <= size;) {
+        inotify_event event;
+        std::memcpy(&event, data + offset, sizeof event);
+        const std::string_view name = event.len ? std::string_view(data + offset + sizeof event) : std::string_view();
+        offset += sizeof event + event.len;
+        if (event.wd == config_watch_) {
+            changed |= name == config_file_.filename().string();
+        } else if (event.mask & (IN_IGNORED | IN_Q_OVERFLOW)) {
+            changed |= (event.mask & IN_Q_OVERFLOW) != 0;
+        } else {
+            changed |= !ignorable(name) || (event.mask & (IN_DELETE_SELF | IN_MOVE_SELF));
+        }
+    }
+    if (!changed) return;
+    // Wait until the writes settle, then reload once.
+    settle_timer_.expires_after(settle_);
+    settle_timer_.async_wait([this](const asio::error_code& ec) {
+        if (!ec) on_change_();
+    });
+}
+
+}  // namespace kapsel::server
