@@ -99,9 +99,16 @@ std::optional<std::string> check_related_path(std::string_view path) {
         if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) return "must not contain spaces or control characters";
         if (c == '?' || c == '#' || c == '\\') return "must not contain '?', '#' or '\\'";
     }
-    if (path == "/.." || path.find("/../") != std::string_view::npos || path.ends_with("/..") ||
-        path.find("/./") != std::string_view::npos || path.find("//") != std::string_view::npos)
-        return "must be a normalised path (no '.', '..' or empty segments)";
+    // Every segment after the leading '/': none empty (but a trailing '/'), '.' or '..'.
+    for (std::size_t start = 1; start <= path.size();) {
+        std::size_t end = path.find('/', start);
+        if (end == std::string_view::npos) end = path.size();
+        const std::string_view segment = path.substr(start, end - start);
+        const bool trailing_slash = segment.empty() && end == path.size();
+        if ((segment.empty() && !trailing_slash && path.size() > 1) || segment == "." || segment == "..")
+            return "must be a normalised path (no '.', '..' or empty segments)";
+        start = end + 1;
+    }
     return std::nullopt;
 }
 

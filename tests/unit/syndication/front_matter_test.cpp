@@ -132,6 +132,10 @@ TEST(FrontMatter, ErrorsNameTheSourceLine) {
         {ok + "lang = \"svenska språket\"\n", 4, "not a BCP 47 language tag"},
         {ok + "related = [\n  \"/ok.gmi\",\n  \"relativ.gmi\",\n]\n", 6, "must be an absolute capsule path"},
         {ok + "related = [\"/a/../b.gmi\"]\n", 4, "normalised path"},
+        {ok + "related = [\"/a/.\"]\n", 4, "normalised path"},      // found by fuzz_front_matter
+        {ok + "related = [\"/.\"]\n", 4, "normalised path"},
+        {ok + "related = [\"/a//b.gmi\"]\n", 4, "normalised path"},
+        {ok + "related = [\"/a/..\"]\n", 4, "normalised path"},
         {ok + "related = [\"gemini://x/y.gmi\"]\n", 4, "must be an absolute capsule path"},
         {ok + "related = \"/a.gmi\"\n", 4, "related must be an array"},
         {"title = \"Två\\nrader\"\npublished = 2023-03-20\n", 2, "title must be a single line"},
