@@ -217,7 +217,8 @@ site::Reply Session::decide(const site::Site& site, std::string_view line, gemin
 }
 
 void Session::log(std::string_view request, const site::Reply* reply, std::size_t sent) {
-    if (!shared_.access_log) return;
+    spdlog::logger* access_log = worker_.access_log();
+    if (!access_log) return;
     const char* sni = ssl_ ? SSL_get_servername(ssl_.get(), TLSEXT_NAMETYPE_host_name) : nullptr;
     site::AccessRecord record;
     record.client = client_;
@@ -226,7 +227,7 @@ void Session::log(std::string_view request, const site::Reply* reply, std::size_
     record.status = reply ? static_cast<int>(reply->status) : 0;
     record.bytes = sent;
     record.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_);
-    shared_.access_log->info(site::format_access_line(record));
+    access_log->info(site::format_access_line(record));
 }
 
 awaitable<void> Session::run() {

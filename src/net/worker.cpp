@@ -46,6 +46,10 @@ void Worker::set_site(std::shared_ptr<const site::Site> site) {
     asio::post(context_, [this, site = std::move(site)]() mutable { site_ = std::move(site); });
 }
 
+void Worker::set_access_log(std::shared_ptr<spdlog::logger> log) {
+    asio::post(context_, [this, log = std::move(log)]() mutable { access_log_ = std::move(log); });
+}
+
 void Worker::close_idle() {
     asio::post(context_, [this] {
         closing_ = true;

@@ -31,7 +31,6 @@ struct SharedState {
     site::Admission admission;
     std::mutex rate_mutex;
     site::RateLimiter rate_limiter;
-    std::shared_ptr<spdlog::logger> access_log;  // nullptr: off
     std::atomic<std::uint64_t> requests{0};
 
     SharedState(std::uint32_t max_connections, std::uint32_t max_per_address, double rate, double burst)
@@ -83,6 +82,10 @@ public:
 
     /// Hands a new site (after a reload) to this worker's thread.
     void set_site(std::shared_ptr<const site::Site> site);
+    /// Hands a new access logger (reopened after a reload, for log rotation) to this thread.
+    void set_access_log(std::shared_ptr<spdlog::logger> log);
+    /// Only on the worker's thread: where access-log lines go (nullptr: nowhere).
+    spdlog::logger* access_log() const { return access_log_.get(); }
     /// Only on the worker's thread: the current site.
     const std::shared_ptr<const site::Site>& site() const { return site_; }
 
@@ -105,6 +108,7 @@ private:
     unsigned id_;
     SharedState& shared_;
     std::shared_ptr<const site::Site> site_;
+    std::shared_ptr<spdlog::logger> access_log_;
     Connection* head_ = nullptr;
     bool closing_ = false;  // after close_idle: connections that arrive late are closed too
     std::atomic<std::uint32_t> live_count_{0};

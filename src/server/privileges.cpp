@@ -15,6 +15,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
 
 namespace kapsel::server {
 
@@ -59,7 +60,8 @@ std::string drop_privileges(const std::string& user, const std::string& group, b
     return "switched to user " + user + " (uid " + std::to_string(uid) + ", gid " + std::to_string(gid) + ")";
 }
 
-std::string restrict_file_access(const std::vector<std::filesystem::path>& readable) {
+std::string restrict_file_access(const std::vector<std::filesystem::path>& readable,
+                                 const std::vector<std::filesystem::path>& writable) {
 #ifdef LANDLOCK_CREATE_RULESET_VERSION
     const long abi = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
     if (abi < 1) return "Landlock not available (" + std::string(std::strerror(errno)) + "): file access not restricted";
@@ -78,13 +80,18 @@ std::string restrict_file_access(const std::vector<std::filesystem::path>& reada
     if (abi >= 5) attr.handled_access_fs |= fs_ioctl_dev;
     const int ruleset = static_cast<int>(::syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0));
     if (ruleset < 0) return "Landlock ruleset refused (" + std::string(std::strerror(errno)) + ")";
-    for (const auto& path : readable) {
+    std::vector<std::pair<std::filesystem::path, std::uint64_t>> rules;
+    for (const auto& path : readable) rules.emplace_back(path, LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR);
+    for (const auto& path : writable)
+        rules.emplace_back(path, LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_READ_DIR);
+    for (const auto& [path, access] : rules) {
         landlock_path_beneath_attr rule{};
-        rule.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
+        rule.allowed_access = access;
         rule.parent_fd = ::open(path.c_str(), O_PATH | O_CLOEXEC);
         if (rule.parent_fd < 0) continue;
         struct stat st {};
-        if (::fstat(rule.parent_fd, &st) == 0 && !S_ISDIR(st.st_mode)) rule.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE;
+        if (::fstat(rule.parent_fd, &st) == 0 && !S_ISDIR(st.st_mode))
+            rule.allowed_access &= LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE;
         const long added = ::syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
         const int add_error = errno;
         ::close(rule.parent_fd);
@@ -103,9 +110,12 @@ std::string restrict_file_access(const std::vector<std::filesystem::path>& reada
     ::close(ruleset);
     std::string list;
     for (const auto& p : readable) list += (list.empty() ? "" : ", ") + p.string();
-    return "Landlock: file system limited to reading " + list;
+    std::string line = "Landlock: file system limited to reading " + list;
+    for (const auto& p : writable) line += "; writing files in " + p.string();
+    return line;
 #else
     (void)readable;
+    (void)writable;
     return "Landlock headers missing at build time: file access not restricted";
 #endif
 }

@@ -18,7 +18,9 @@ std::uint64_t raise_descriptor_limit(std::uint64_t wanted);
 std::string drop_privileges(const std::string& user, const std::string& group, bool allow_root);
 
 /// Best effort: where the kernel offers Landlock, limits the process to reading the given
-/// paths (and nothing else of the file system: no writes, no execution). Returns a line to log.
-std::string restrict_file_access(const std::vector<std::filesystem::path>& readable);
+/// paths, and to creating and writing files in `writable` directories (the access log's),
+/// and nothing else of the file system. Returns a line to log.
+std::string restrict_file_access(const std::vector<std::filesystem::path>& readable,
+                                 const std::vector<std::filesystem::path>& writable = {});
 
 }  // namespace kapsel::server

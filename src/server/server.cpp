@@ -149,16 +149,24 @@ int RunningServer::run() {
     shared_->tls = tls_->native();
     shared_->request_timeout = s.request_timeout;
     shared_->response_timeout = s.response_timeout;
-    shared_->access_log = make_access_log(config_.log);
 
     const unsigned count = s.workers ? s.workers : std::max(1u, std::thread::hardware_concurrency());
-    for (unsigned i = 0; i < count; ++i) workers_.push_back(std::make_unique<net::Worker>(i, *shared_, site));
+    const auto access_log = make_access_log(config_.log);
+    for (unsigned i = 0; i < count; ++i) {
+        workers_.push_back(std::make_unique<net::Worker>(i, *shared_, site));
+        workers_.back()->set_access_log(access_log);
+    }
 
     listen();
     if (listeners_.empty()) throw std::runtime_error("no listener could be bound");
 
     if (auto line = drop_privileges(s.user, s.group, s.allow_root); !line.empty()) spdlog::info("{}", line);
-    spdlog::info("{}", restrict_file_access({config_directory(config_.file), config_.capsule.root, "/etc/mime.types", "/proc/self"}));
+    std::vector<std::filesystem::path> writable;  // where a reopened access log goes
+    if (const auto& log = config_.log.access_log; log != "stderr" && log != "stdout" && log != "off")
+        writable.push_back(config_directory(log));
+    spdlog::info("{}", restrict_file_access({config_directory(config_.file), config_.capsule.root, "/etc/mime.types",
+                                             "/proc/self"},
+                                            writable));
 
     const auto tick = std::clamp(s.request_timeout / 8, std::chrono::milliseconds(10), std::chrono::milliseconds(250));
     for (auto& w : workers_) w->start(tick);
@@ -263,6 +271,14 @@ void RunningServer::reload_now(const char* why) {
         auto fresh = read_config(options_);
         auto site = build_site(fresh);
         for (auto& w : workers_) w->set_site(site);
+        // Reopen the access log (same place: moving it needs a restart), so a rotated file
+        // is let go and a new one started.
+        try {
+            if (auto access_log = make_access_log(config_.log))
+                for (auto& w : workers_) w->set_access_log(access_log);
+        } catch (const std::exception& e) {
+            spdlog::warn("access log not reopened, still writing the old one: {}", e.what());
+        }
         if (const auto ignored = restart_only_changes(config_, fresh); !ignored.empty()) {
             std::string keys;
             for (const auto& k : ignored) keys += (keys.empty() ? "" : ", ") + k;

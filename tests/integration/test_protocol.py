@@ -377,3 +377,32 @@ class Listeners(unittest.TestCase):
                 self.assertIn("in use", p.stderr.decode())
             finally:
                 shutil.rmtree(other.dir, ignore_errors=True)
+
+
+class AccessLogFile(unittest.TestCase):
+    def test_sighup_reopens_a_rotated_access_log(self):
+        server = KapselServer()
+        with open(server.config) as f:
+            text = f.read()
+        with open(server.config, "w") as f:
+            f.write(text.replace('access_log = "stderr"', 'access_log = "access.log"'))
+        server.start()
+        try:
+            log = os.path.join(server.dir, "access.log")
+            self.assertEqual(request(server.port, server.url("/?first")).status, 20)
+            os.rename(log, log + ".1")  # what logrotate does
+            mark = server.mark()
+            server.signal(1)  # SIGHUP
+            server.wait_for_log(r"reloaded: ", since=mark)
+            self.assertEqual(request(server.port, server.url("/?second")).status, 20)
+            # Each line is flushed before the response's connection is closed: no waiting.
+            with open(log + ".1") as f:
+                rotated = f.read()
+            with open(log) as f:
+                current = f.read()
+            self.assertIn("/?first\" 20 ", rotated)
+            self.assertNotIn("?second", rotated)
+            self.assertIn("/?second\" 20 ", current)
+            self.assertFalse([line for line in server.log if "not reopened" in line])
+        finally:
+            server.stop()
