@@ -171,8 +171,9 @@ class Watch(unittest.TestCase):
             server.wait_for_log(r"reloaded: \d+ resources, 6 feed entries", since=mark)
             self.assertEqual(request(server.port, server.url("/artiklar/ny.gmi")).status, 20)
             # A directory made after the start is watched too: a file in it triggers a reload.
+            mark = server.mark()
             os.makedirs(os.path.join(server.capsule, "artiklar", "2024"))
-            server.wait_for_log(r"reloaded: ", since=server.mark())
+            server.wait_for_log(r"reloaded: ", since=mark)
             mark = server.mark()
             write(os.path.join(server.capsule, "artiklar", "2024", "x.gmi"), "# x\n")
             server.wait_for_log(r"reloaded: ", since=mark)
