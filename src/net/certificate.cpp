@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "net/openssl_error.hpp"
+
 namespace kapsel::net {
 namespace {
 
@@ -29,14 +31,6 @@ using PKey = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
 using Cert = std::unique_ptr<X509, Deleter<X509_free>>;
 using File = std::unique_ptr<FILE, Deleter<std::fclose>>;
 
-std::string openssl_error() {
-    const unsigned long code = ERR_get_error();
-    if (code == 0) return "unknown OpenSSL error";
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof buf);
-    ERR_clear_error();
-    return buf;
-}
 
 [[noreturn]] void fail(const std::filesystem::path& file, const std::string& why) {
     throw std::runtime_error(file.string() + ": " + why);
@@ -59,13 +53,13 @@ PKey read_key(const std::filesystem::path& file) {
     File f(std::fopen(file.c_str(), "r"));
     if (!f) fail(file, "cannot read the key: " + std::system_category().message(errno));
     PKey key(PEM_read_PrivateKey(f.get(), nullptr, nullptr, nullptr));
-    if (!key) fail(file, "not a PEM private key: " + openssl_error());
+    if (!key) fail(file, "not a PEM private key: " + take_openssl_error());
     return key;
 }
 
 Cert make_certificate(EVP_PKEY* key, const std::vector<std::string>& hostnames) {
     Cert cert(X509_new());
-    if (!cert) throw std::runtime_error("X509_new: " + openssl_error());
+    if (!cert) throw std::runtime_error("X509_new: " + take_openssl_error());
     X509_set_version(cert.get(), 2);
     unsigned char serial[16];
     if (RAND_bytes(serial, sizeof serial) != 1) throw std::runtime_error("no random bytes for a serial number");
@@ -73,7 +67,7 @@ Cert make_certificate(EVP_PKEY* key, const std::vector<std::string>& hostnames) 
     BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
     const bool serial_set = bn && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
     BN_free(bn);
-    if (!serial_set) throw std::runtime_error("certificate serial: " + openssl_error());
+    if (!serial_set) throw std::runtime_error("certificate serial: " + take_openssl_error());
     X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60 * 60);
     X509_time_adj_ex(X509_getm_notAfter(cert.get()), 3650, 0, nullptr);
     X509_set_pubkey(cert.get(), key);
@@ -84,7 +78,7 @@ Cert make_certificate(EVP_PKEY* key, const std::vector<std::string>& hostnames) 
     X509_NAME* name = X509_get_subject_name(cert.get());
     if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
                                     reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0))
-        throw std::runtime_error("certificate name: " + openssl_error());
+        throw std::runtime_error("certificate name: " + take_openssl_error());
     X509_set_issuer_name(cert.get(), name);
 
     // Subject alternative names: every served host, plus the loopback names.
@@ -113,12 +107,12 @@ Cert make_certificate(EVP_PKEY* key, const std::vector<std::string>& hostnames) 
     };
     for (const auto& [nid, value] : extensions) {
         X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
-        if (!ext) throw std::runtime_error("certificate extension " + value + ": " + openssl_error());
+        if (!ext) throw std::runtime_error("certificate extension " + value + ": " + take_openssl_error());
         X509_add_ext(cert.get(), ext, -1);
         X509_EXTENSION_free(ext);
     }
     if (X509_sign(cert.get(), key, EVP_sha256()) == 0)
-        throw std::runtime_error("signing the certificate: " + openssl_error());
+        throw std::runtime_error("signing the certificate: " + take_openssl_error());
     return cert;
 }
 
@@ -167,7 +161,7 @@ CertificateStatus ensure_certificate(const std::filesystem::path& certificate,
             key = read_key(key_file);
         } else {
             key.reset(EVP_EC_gen("P-256"));
-            if (!key) throw std::runtime_error("generating an ECDSA P-256 key: " + openssl_error());
+            if (!key) throw std::runtime_error("generating an ECDSA P-256 key: " + take_openssl_error());
             File out = open_new(key_file, 0600);
             const bool written = PEM_write_PrivateKey(out.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) &&
                                  std::fflush(out.get()) == 0 && ::fsync(::fileno(out.get())) == 0;
@@ -190,7 +184,7 @@ CertificateStatus ensure_certificate(const std::filesystem::path& certificate,
     File in(std::fopen(certificate.c_str(), "r"));
     if (!in) fail(certificate, "cannot read: " + std::system_category().message(errno));
     Cert cert(PEM_read_X509(in.get(), nullptr, nullptr, nullptr));
-    if (!cert) fail(certificate, "not a PEM certificate: " + openssl_error());
+    if (!cert) fail(certificate, "not a PEM certificate: " + take_openssl_error());
     status.fingerprint = fingerprint(cert.get());
     status.not_after = not_after(cert.get());
     return status;

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "gemini/request.hpp"
+#include "net/openssl_error.hpp"
 #include "net/worker.hpp"
 #include "site/access_log.hpp"
 
@@ -54,11 +55,6 @@ awaitable<int> wait_for(Connection& c, SSL* ssl, int result, unsigned long* fail
     }
 }
 
-std::string describe_failure(unsigned long code) {
-    if (code == 0) return "connection closed";
-    const char* reason = ERR_reason_error_string(code);
-    return reason ? reason : "TLS error";
-}
 
 class Session {
 public:
@@ -113,7 +109,7 @@ awaitable<bool> Session::handshake() {
         unsigned long failure = 0;
         if (co_await wait_for(connection_, ssl_.get(), r, &failure) != 1) {
             spdlog::debug("{}: handshake failed: {}", client_,
-                          connection_.cancelled ? "timed out" : describe_failure(failure));
+                          connection_.cancelled ? "timed out" : describe_openssl_error(failure));
             co_return false;
         }
     }

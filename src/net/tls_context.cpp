@@ -1,28 +1,15 @@
 #include "net/tls_context.hpp"
 
-#include <openssl/err.h>
-
-#include "net/session_tickets.hpp"
-
 #include <stdexcept>
 #include <string>
 
+#include "net/openssl_error.hpp"
+#include "net/session_tickets.hpp"
+
 namespace kapsel::net {
-namespace {
-
-std::string openssl_error() {
-    const unsigned long code = ERR_get_error();
-    ERR_clear_error();
-    if (code == 0) return "unknown OpenSSL error";
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof buf);
-    return buf;
-}
-
-}  // namespace
 
 TlsContext::TlsContext(const config::TlsSettings& settings) : ctx_(SSL_CTX_new(TLS_server_method())) {
-    if (!ctx_) throw std::runtime_error("SSL_CTX_new: " + openssl_error());
+    if (!ctx_) throw std::runtime_error("SSL_CTX_new: " + take_openssl_error());
     try {
         SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
         SSL_CTX_set_options(ctx_, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
@@ -33,20 +20,20 @@ TlsContext::TlsContext(const config::TlsSettings& settings) : ctx_(SSL_CTX_new(T
         SSL_CTX_set_read_ahead(ctx_, 1);
         // TLS 1.2: forward secrecy and AEAD only. TLS 1.3 suites are all fine as they are.
         if (!SSL_CTX_set_cipher_list(ctx_, "ECDHE+AES128+AESGCM:ECDHE+CHACHA20:ECDHE+AESGCM:!aNULL:!SHA1"))
-            throw std::runtime_error("cipher list: " + openssl_error());
+            throw std::runtime_error("cipher list: " + take_openssl_error());
         // TLS 1.3: AES-128-GCM first. Its SHA-256 key schedule costs far less per handshake
         // than AES-256-GCM-SHA384's, and its security margin is ample.
         if (!SSL_CTX_set_ciphersuites(ctx_, "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384"))
-            throw std::runtime_error("TLS 1.3 cipher suites: " + openssl_error());
+            throw std::runtime_error("TLS 1.3 cipher suites: " + take_openssl_error());
         if (!SSL_CTX_set1_groups_list(ctx_, "X25519:P-256:P-384"))
-            throw std::runtime_error("groups: " + openssl_error());
+            throw std::runtime_error("groups: " + take_openssl_error());
 
         const auto& cert = settings.certificate;
         if (SSL_CTX_use_certificate_chain_file(ctx_, cert.c_str()) != 1)
-            throw std::runtime_error(cert.string() + ": cannot load the certificate: " + openssl_error());
+            throw std::runtime_error(cert.string() + ": cannot load the certificate: " + take_openssl_error());
         const auto& key = settings.key;
         if (SSL_CTX_use_PrivateKey_file(ctx_, key.c_str(), SSL_FILETYPE_PEM) != 1)
-            throw std::runtime_error(key.string() + ": cannot load the key: " + openssl_error());
+            throw std::runtime_error(key.string() + ": cannot load the key: " + take_openssl_error());
         if (SSL_CTX_check_private_key(ctx_) != 1)
             throw std::runtime_error(key.string() + ": does not match the certificate " + cert.string());
 

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "gemini/utf8.hpp"
+
 namespace kapsel::site {
 namespace {
 
@@ -12,26 +14,13 @@ void append_hex(std::string& out, unsigned char c) {
     out.push_back(digits[c & 0xF]);
 }
 
-// Length of a valid UTF-8 sequence at s[i] that is not a C1 control, or 0.
+// Length of a valid UTF-8 sequence at s[i] that prints on one line, or 0.
 std::size_t printable_utf8_length(std::string_view s, std::size_t i) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    std::size_t len;
-    unsigned cp;
-    if ((b0 & 0xE0) == 0xC0) { len = 2; cp = b0 & 0x1F; }
-    else if ((b0 & 0xF0) == 0xE0) { len = 3; cp = b0 & 0x0F; }
-    else if ((b0 & 0xF8) == 0xF0) { len = 4; cp = b0 & 0x07; }
-    else return 0;
-    if (i + len > s.size()) return 0;
-    for (std::size_t k = 1; k < len; ++k) {
-        const auto b = static_cast<unsigned char>(s[i + k]);
-        if ((b & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (b & 0x3F);
-    }
-    static constexpr unsigned min_for_length[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_for_length[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    if (cp >= 0x80 && cp <= 0x9F) return 0;  // C1 controls
-    if (cp == 0x2028 || cp == 0x2029) return 0;  // line and paragraph separators
-    return len;
+    const auto cp = gemini::decode_utf8(s, i);
+    if (cp.bytes == 0) return 0;
+    if (cp.value >= 0x80 && cp.value <= 0x9F) return 0;          // C1 controls
+    if (cp.value == 0x2028 || cp.value == 0x2029) return 0;      // line and paragraph separators
+    return cp.bytes;
 }
 
 }  // namespace

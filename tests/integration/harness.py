@@ -148,6 +148,17 @@ class KapselServer:
         raise AssertionError("no log line matching %r within %.0f s; log so far:\n%s"
                              % (pattern, timeout, "\n".join(self.log[-40:])))
 
+    def run(self, command, *args, timeout=60):
+        """Runs `kapsel COMMAND -c CONFIG ARGS` to its end: check, feed, or a serve that
+        must refuse to start. Returns the CompletedProcess (stdout, stderr as bytes)."""
+        env = dict(os.environ, OPENSSL_CONF=self.openssl_conf)
+        return subprocess.run([BINARY, command, "-c", self.config, *args], capture_output=True,
+                              timeout=timeout, env=env, cwd=self.dir)
+
+    def discard(self):
+        """Removes the directory of a server that was never started (stop() does it otherwise)."""
+        shutil.rmtree(self.dir, ignore_errors=True)
+
     def signal(self, signo):
         self.process.send_signal(signo)
 

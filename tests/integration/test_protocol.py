@@ -1,15 +1,13 @@
 """Gemini protocol behaviour of the real server, one test per rule (spec v0.24.1)."""
 
 import os
-import shutil
 import socket
 import ssl
-import subprocess
 import threading
 import time
 import unittest
 
-from harness import BINARY, KapselServer, request, tls_connect, read_all, client_context
+from harness import KapselServer, request, tls_connect, read_all, client_context
 
 
 class Protocol(unittest.TestCase):
@@ -369,14 +367,11 @@ class Listeners(unittest.TestCase):
         with KapselServer() as running:
             taken = "127.0.0.1:%d" % running.port
             other = KapselServer(server={"listen": '["%s"]' % taken})
-            try:
-                p = subprocess.run([BINARY, "serve", "-c", other.config],
-                                   capture_output=True, timeout=60)
-                self.assertEqual(p.returncode, 2)
-                self.assertIn("cannot bind " + taken, p.stderr.decode())
-                self.assertIn("in use", p.stderr.decode())
-            finally:
-                shutil.rmtree(other.dir, ignore_errors=True)
+            self.addCleanup(other.discard)
+            p = other.run("serve")
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("cannot bind " + taken, p.stderr.decode())
+            self.assertIn("in use", p.stderr.decode())
 
 
 class AccessLogFile(unittest.TestCase):

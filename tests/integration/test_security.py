@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import KapselServer, BINARY, request, write
+from harness import KapselServer, request, write
 
 SECRET = "TOP-SECRET-OUTSIDE-THE-CAPSULE"
 
@@ -80,14 +80,12 @@ class Traversal(unittest.TestCase):
             os.symlink("/etc/passwd", os.path.join(root, "passwd.txt"))
 
         tmp = KapselServer(capsule=capsule)
-        try:
-            for command in ("check", "serve"):
-                with self.subTest(command=command):
-                    p = subprocess.run([BINARY, command, "-c", tmp.config], capture_output=True, timeout=60)
-                    self.assertEqual(p.returncode, 2)
-                    self.assertRegex(p.stderr.decode(), r"passwd\.txt.*outside the capsule root")
-        finally:
-            shutil.rmtree(tmp.dir, ignore_errors=True)
+        self.addCleanup(tmp.discard)
+        for command in ("check", "serve"):
+            with self.subTest(command=command):
+                p = tmp.run(command)
+                self.assertEqual(p.returncode, 2)
+                self.assertRegex(p.stderr.decode(), r"passwd\.txt.*outside the capsule root")
 
 
 class TlsOffer(unittest.TestCase):
@@ -121,12 +119,10 @@ class Privileges(unittest.TestCase):
 
     def test_root_without_a_user_is_refused(self):
         tmp = KapselServer(server={"allow_root": "false"})
-        try:
-            p = subprocess.run([BINARY, "serve", "-c", tmp.config], capture_output=True, timeout=60)
-            self.assertEqual(p.returncode, 2)
-            self.assertIn("refusing to serve as root", p.stderr.decode())
-        finally:
-            shutil.rmtree(tmp.dir, ignore_errors=True)
+        self.addCleanup(tmp.discard)
+        p = tmp.run("serve")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("refusing to serve as root", p.stderr.decode())
 
 
 if __name__ == "__main__":
@@ -167,14 +163,11 @@ class Certificates(unittest.TestCase):
 
     def test_a_certificate_without_its_key_is_refused(self):
         server = KapselServer()
-        try:
-            os.makedirs(os.path.join(server.dir, "certs"))
-            write(os.path.join(server.dir, "certs", "cert.pem"), "not really a certificate\n")
-            p = subprocess.run([BINARY, "serve", "-c", server.config], capture_output=True, timeout=60)
-            self.assertEqual(p.returncode, 2)
-            self.assertRegex(p.stderr.decode(), r"key\.pem: missing, but its certificate .* exists")
-        finally:
-            shutil.rmtree(server.dir, ignore_errors=True)
+        self.addCleanup(server.discard)
+        write(os.path.join(server.dir, "certs", "cert.pem"), "not really a certificate\n")
+        p = server.run("serve")
+        self.assertEqual(p.returncode, 2)
+        self.assertRegex(p.stderr.decode(), r"key\.pem: missing, but its certificate .* exists")
 
 
 class Landlock(unittest.TestCase):

@@ -2,10 +2,8 @@
 
 import os
 import re
-import shutil
 import signal
 import subprocess
-import time
 import unittest
 
 import feedparser  # Debian's python3-feedparser
@@ -114,7 +112,7 @@ class ShippedCapsule(unittest.TestCase):
 
     def test_served_feed_equals_kapsel_feed_output(self):
         served = self.get("/atom.xml").body
-        printed = subprocess.run([BINARY, "feed", "-c", self.server.config], capture_output=True, check=True).stdout
+        printed = self.server.run("feed").stdout
         self.assertEqual(served, printed)
         # The listener's port never leaks into the feed: it is built from the public base URL.
         self.assertNotIn(b":%d" % self.server.port, served)
@@ -129,8 +127,7 @@ class FeedStability(unittest.TestCase):
         self.assertEqual(feed_a, feed_b)
         with KapselServer(capsule=SHIPPED_CAPSULE, extra_toml=shipped_feed_section(),
                           hostnames=("gemini.example.org", "localhost")) as server:
-            other = subprocess.run([BINARY, "feed", "-c", server.config, "--host", "gemini.example.org"],
-                                   capture_output=True, check=True).stdout
+            other = server.run("feed", "--host", "gemini.example.org").stdout
         ids_a = re.findall(rb"<id>(.*?)</id>", feed_a)
         ids_b = re.findall(rb"<id>(.*?)</id>", other)
         self.assertEqual(ids_a, ids_b)
@@ -199,15 +196,12 @@ class BadCapsule(unittest.TestCase):
                                                  for name, content in files]
                            + [write(os.path.join(root, "index.gmi"), "# i\n")],
                            extra_toml='[feed]\npaths = ["artiklar"]\n')
-        try:
-            for command in (["check"], ["serve"]):
-                with self.subTest(command=command[0]):
-                    p = subprocess.run([BINARY, *command, "-c", tmp.config], capture_output=True, timeout=60,
-                                       cwd=tmp.dir)
-                    self.assertEqual(p.returncode, 2, p.stderr)
-                    self.assertRegex(p.stderr.decode(), pattern)
-        finally:
-            shutil.rmtree(tmp.dir, ignore_errors=True)
+        self.addCleanup(tmp.discard)
+        for command in ("check", "serve"):
+            with self.subTest(command=command):
+                p = tmp.run(command)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertRegex(p.stderr.decode(), pattern)
 
     def test_each_broken_file_stops_check_and_start_naming_file_and_line(self):
         for name, (file, content, pattern) in self.CASES.items():
