@@ -14,6 +14,7 @@
 
 #include "gemini/request.hpp"
 #include "net/openssl_error.hpp"
+#include "net/socket_bio.hpp"
 #include "net/worker.hpp"
 #include "site/access_log.hpp"
 
@@ -61,7 +62,7 @@ public:
     Session(Worker& worker, asio::ip::tcp::socket socket, Client client, std::uint16_t local_port)
         : worker_(worker), shared_(worker.shared()), connection_(std::move(socket)),
           client_(std::move(client.endpoint)), limit_key_(std::move(client.limit_key)), local_port_(local_port),
-          started_(Clock::now()) {
+          started_(Clock::now()), socket_bio_(connection_.socket.native_handle()) {
         connection_.deadline = started_ + shared_.request_timeout;
         worker_.link(connection_);
     }
@@ -90,6 +91,7 @@ private:
     std::string limit_key_;  // what caps and rate limits count: the address, or its /64
     std::uint16_t local_port_;
     Clock::time_point started_;
+    SocketBio socket_bio_;  // declared before ssl_: the SSL (and its BIO) goes first
     std::unique_ptr<SSL, SslFree> ssl_;
     std::array<char, gemini::max_request_uri_bytes + 2> buffer_{};
     std::size_t received_ = 0;
@@ -100,7 +102,7 @@ awaitable<bool> Session::handshake() {
     // connection costs a socket and this frame, nothing more.
     if (!co_await wait(connection_, asio::socket_base::wait_read)) co_return false;
     ssl_.reset(SSL_new(shared_.tls));
-    if (!ssl_ || SSL_set_fd(ssl_.get(), connection_.socket.native_handle()) != 1) co_return false;
+    if (!ssl_ || !socket_bio_.attach(ssl_.get())) co_return false;
     SSL_set_accept_state(ssl_.get());
     for (;;) {
         ERR_clear_error();  // SSL_get_error must see this call's errors only
@@ -129,24 +131,12 @@ awaitable<gemini::LineState> Session::read_request(std::size_t& line_length) {
     }
 }
 
-// The response and the close_notify after it leave in one write(2), one packet for small
-// pages: records collect in a buffer in front of the socket until SSL_shutdown flushes it.
-void coalesce_writes(SSL* ssl, std::size_t response_size) {
-    constexpr std::size_t record_overhead = 64;  // header, tag, content type; per 16 KiB record
-    const std::size_t wanted = response_size + (response_size / 16384 + 2) * record_overhead;
-    BIO* socket_bio = SSL_get_wbio(ssl);
-    BIO* buffered = BIO_new(BIO_f_buffer());
-    if (!buffered || BIO_set_write_buffer_size(buffered, static_cast<long>(std::min<std::size_t>(wanted, 65536))) != 1) {
-        BIO_free(buffered);
-        return;  // unbuffered writes work too, only with one more syscall
-    }
-    BIO_up_ref(socket_bio);  // the chain's own reference; SSL_set0_wbio drops the old one
-    BIO_push(buffered, socket_bio);
-    SSL_set0_wbio(ssl, buffered);
-}
-
 awaitable<bool> Session::write_all(std::string_view bytes) {
-    coalesce_writes(ssl_.get(), bytes.size());
+    // The response and the close_notify after it (and the session ticket before it) leave
+    // in one write(2) when SSL_shutdown flushes: one packet for small pages.
+    constexpr std::size_t record_overhead = 64;  // header, tag, content type; per 16 KiB record
+    socket_bio_.reserve(std::min(bytes.size() + (bytes.size() / 16384 + 2) * record_overhead,
+                                 SocketBio::send_threshold + 16384 + record_overhead));
     while (!bytes.empty()) {
         size_t written = 0;
         ERR_clear_error();  // SSL_get_error must see this call's errors only

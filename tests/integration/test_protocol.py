@@ -1,6 +1,7 @@
 """Gemini protocol behaviour of the real server, one test per rule (spec v0.24.1)."""
 
 import os
+import select
 import socket
 import ssl
 import threading
@@ -292,10 +293,6 @@ class Shutdown(unittest.TestCase):
             server.stop()
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class Resumption(unittest.TestCase):
     def setUp(self):
         self.context = client_context()  # sessions belong to the context that made them
@@ -335,6 +332,44 @@ class Resumption(unittest.TestCase):
             self.assertTrue(reused, "resumption across a restart")
         finally:
             first.stop()
+
+    def test_the_session_ticket_leaves_with_the_response_not_before_it(self):
+        # A TLS 1.3 server writes its ticket right after the client's Finished; kapsel holds
+        # it and sends it in the response's write, one packet fewer per request. The client
+        # here does TLS over memory BIOs, so it sees every byte the server sends, and when.
+        server = KapselServer().start()
+        try:
+            raw = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+            tls = self.context.wrap_bio(incoming, outgoing, server_hostname="localhost")
+            while True:
+                try:
+                    tls.do_handshake()
+                    break
+                except ssl.SSLWantReadError:
+                    raw.sendall(outgoing.read())
+                    data = raw.recv(65536)
+                    self.assertTrue(data, "the server closed during the handshake")
+                    incoming.write(data)
+            self.assertEqual(tls.version(), "TLSv1.3")
+            raw.sendall(outgoing.read())  # our Finished
+            # The server has our Finished; before our request it must send nothing. (Bytes
+            # sent early would be here within milliseconds on loopback.)
+            readable, _, _ = select.select([raw], [], [], 0.3)
+            self.assertEqual(readable, [], "the server sent something before the request")
+            tls.write(server.url("/").encode() + b"\r\n")
+            raw.sendall(outgoing.read())
+            while chunk := raw.recv(65536):
+                incoming.write(chunk)
+            incoming.write_eof()
+            body = b""
+            while chunk := tls.read(65536):  # b"" at close_notify; SSLEOFError without one
+                body += chunk
+            raw.close()
+            self.assertTrue(body.startswith(b"20 text/gemini"), body[:40])
+            self.assertTrue(tls.session.has_ticket, "no session ticket came with the response")
+        finally:
+            server.stop()
 
     def test_without_a_ticket_key_file_a_restart_forgets_tickets(self):
         server = KapselServer().start()
@@ -417,3 +452,7 @@ class AccessLogFile(unittest.TestCase):
             self.assertFalse([line for line in server.log if "not reopened" in line])
         finally:
             server.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
