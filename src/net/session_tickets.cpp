@@ -93,9 +93,12 @@ int TicketKeys::callback(SSL* ssl, unsigned char* name, unsigned char* iv, EVP_C
     if (std::memcmp(name, keys->name_.data(), keys->name_.size()) != 0) return 0;  // another key: full handshake
     if (EVP_MAC_CTX_set_params(mac, params) != 1) return -1;
     if (EVP_DecryptInit_ex(cipher, EVP_aes_256_cbc(), nullptr, keys->aes_key_.data(), iv) != 1) return -1;
-    // 2: renew. OpenSSL clients (Lagrange among them) use a TLS 1.3 ticket once; without a
-    // fresh ticket on every resumption they would resume only every other connection.
-    return 2;
+    // TLS 1.3, 2: renew. OpenSSL clients (Lagrange among them) use a TLS 1.3 ticket once;
+    // without a fresh ticket on every resumption they resume only every other connection.
+    // TLS 1.2, 1: keep. A TLS 1.2 ticket may be used again and again; a renewed one makes an
+    // OpenSSL client drop its session (marked not resumable) without handing it the new one
+    // through its new-session callback, so it, too, would resume only every other time.
+    return SSL_version(ssl) == TLS1_3_VERSION ? 2 : 1;
 }
 
 }  // namespace kapsel::net

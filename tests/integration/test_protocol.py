@@ -4,6 +4,7 @@ import os
 import select
 import socket
 import ssl
+import subprocess
 import threading
 import time
 import unittest
@@ -368,6 +369,25 @@ class Resumption(unittest.TestCase):
             raw.close()
             self.assertTrue(body.startswith(b"20 text/gemini"), body[:40])
             self.assertTrue(tls.session.has_ticket, "no session ticket came with the response")
+        finally:
+            server.stop()
+
+    def test_an_openssl_client_resumes_every_connection_with_tls_1_3_and_1_2(self):
+        # loadgen keeps its sessions as OpenSSL advises: a new-session callback and the client
+        # cache mode. Such a client uses a TLS 1.3 ticket once (so the server must send a new
+        # one on every resumption), and drops a TLS 1.2 session whose ticket the server
+        # renewed (so it must not renew TLS 1.2 tickets). Either mistake halves resumption.
+        server = KapselServer().start()
+        try:
+            for version in ("1.3", "1.2"):
+                out = subprocess.run([os.environ["KAPSEL_LOADGEN"], "-p", str(server.port), "-u", server.url("/"),
+                                      "-c", "1", "-n", "8", "-r", "-V", version, "-T", "60"],
+                                     capture_output=True, text=True, timeout=90)
+                self.assertEqual(out.returncode, 0, out.stderr[-500:])
+                last = out.stdout.strip().splitlines()[-1]
+                fields = dict(kv.split("=", 1) for kv in last.split())
+                self.assertEqual((fields["ok"], fields["full"], fields["resumed"]), ("8", "1", "7"),
+                                 f"TLS {version}: {last}")
         finally:
             server.stop()
 
