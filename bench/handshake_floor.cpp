@@ -24,6 +24,7 @@
 /// counts the server side of the measured requests only (total Ir ÷ n = instructions per request).
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -33,8 +34,11 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include <getopt.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <openssl/bio.h>
@@ -156,6 +160,8 @@ struct Options {
     std::string cert, key;
     unsigned tickets = 1;
     double hard_cap_s = default_hard_cap_s;
+    long idle_us = 0;
+    long idle_connections = 0;  // -I  // -i: sleep between requests, as a server core waiting for its clients
 };
 
 /// The server's calls by kind, for the breakdown printed before the last line.
@@ -262,6 +268,77 @@ bool one_request(SSL_CTX* sctx, SSL_CTX* cctx, const std::string& response, Tota
     return ok;
 }
 
+/// -I: what OpenSSL itself keeps for an idle server connection. N handshakes are completed
+/// (the client sends nothing after its Finished), the server has read that Finished and tried
+/// once to read a request (so read buffers are released, as in kapsel), and each server SSL is
+/// then moved onto a socket BIO as kapsel's is (SSL_set_fd) while the memory pair is freed.
+/// Returns heap bytes (malloc'd and mmap'd, glibc's mallinfo2) and resident kB per connection.
+struct IdleFloor {
+    double heap_bytes = 0;
+    double rss_kb = 0;
+};
+
+long resident_kb() {
+    long pages = 0, resident = 0;
+    if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+        if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+        std::fclose(f);
+    }
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+std::size_t heap_in_use() {
+    const struct mallinfo2 m = mallinfo2();
+    return m.uordblks + m.hblkhd;
+}
+
+IdleFloor hold_idle(SSL_CTX* sctx, SSL_CTX* cctx, long n) {
+    std::vector<SSL*> held;
+    held.reserve(static_cast<std::size_t>(n));
+    const std::size_t heap0 = heap_in_use();
+    const long rss0 = resident_kb();
+    for (long i = 0; i < n; ++i) {
+        BIO *sbio = nullptr, *cbio = nullptr;
+        if (BIO_new_bio_pair(&sbio, 0, &cbio, 0) != 1) die("BIO_new_bio_pair");
+        SSL* c = SSL_new(cctx);
+        if (!c) die("client SSL_new");
+        SSL_set_bio(c, cbio, cbio);
+        SSL_set_tlsext_host_name(c, "localhost");
+        SSL_set_connect_state(c);
+        SSL* s = floor_server_new(sctx, sbio);
+        if (!s) die("server SSL_new");
+        bool cdone = false, sdone = false;
+        for (int step = 0; step < max_steps && !(cdone && sdone); ++step) {
+            if (!cdone) {
+                const int r = SSL_do_handshake(c);
+                if (r == 1) cdone = true;
+                else if (SSL_get_error(c, r) != SSL_ERROR_WANT_READ) die("idle: client handshake");
+            }
+            if (!sdone) {
+                const int r = SSL_do_handshake(s);
+                if (r == 1) sdone = true;
+                else if (SSL_get_error(s, r) != SSL_ERROR_WANT_READ) die("idle: server handshake");
+            }
+        }
+        if (!(cdone && sdone)) die("idle: handshake did not finish");
+        char byte;
+        if (SSL_read(s, &byte, 1) > 0 || SSL_get_error(s, -1) != SSL_ERROR_WANT_READ) die("idle: server read");
+        ERR_clear_error();
+        SSL_set_shutdown(c, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+        SSL_free(c);
+        if (SSL_set_fd(s, -1) != 1) die("idle: SSL_set_fd");  // frees the pair's server half
+        held.push_back(s);
+    }
+    IdleFloor f;
+    f.heap_bytes = static_cast<double>(heap_in_use() - heap0) / static_cast<double>(n);
+    f.rss_kb = static_cast<double>(resident_kb() - rss0) / static_cast<double>(n);
+    for (SSL* s : held) {
+        SSL_set_shutdown(s, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+        SSL_free(s);
+    }
+    return f;
+}
+
 /// What one Meter interval around nothing costs (the two clock reads), in ns.
 double calibrate_interval_ns() {
     Meter m;
@@ -272,6 +349,7 @@ double calibrate_interval_ns() {
 void usage() {
     std::fputs(
         "usage: handshake_floor [-n N] [-w W] [-r|-R] [-V 1.2|1.3] [-c CERT -k KEY] [-t TICKETS] [-T SECONDS]\n"
+        "                       [-i US] [-I N]\n"
         "  -n N    measured requests (2000; at most 200000)   -w W  warm-up requests (100)\n"
         "  -r      resume each handshake with the newest session ticket, as loadgen does (an OpenSSL\n"
         "          client uses a TLS 1.3 ticket once: without a new ticket per resumption, every other\n"
@@ -279,7 +357,11 @@ void usage() {
         "  -R      like -r, but offer the same ticket again once used: every handshake resumes\n"
         "  -V      TLS version (1.3)   -t  TLS 1.3 tickets per handshake (1, as the bench's kapsel)\n"
         "  -c/-k   ECDSA certificate and key (default: made by kapsel in a temporary directory)\n"
-        "  -T S    hard cap on the whole run, seconds (300)\n",
+        "  -T S    hard cap on the whole run, seconds (300)\n"
+        "  -i US   sleep US microseconds between requests, as a server core does while it waits for\n"
+        "          its clients (0); shows what an idle core costs the next handshake\n"
+        "  -I N    afterwards, hold N idle server connections (handshake done, no request) and\n"
+        "          report OpenSSL's own memory per connection (idle_heap_bytes=, idle_rss_kb=)\n",
         stderr);
 }
 
@@ -288,7 +370,7 @@ void usage() {
 int main(int argc, char** argv) {
     Options o;
     int opt;
-    while ((opt = getopt(argc, argv, "n:w:rRV:c:k:t:T:h")) != -1) {
+    while ((opt = getopt(argc, argv, "n:w:rRV:c:k:t:T:i:I:h")) != -1) {
         switch (opt) {
             case 'n': o.n = std::strtol(optarg, nullptr, 10); break;
             case 'w': o.warmup = std::strtol(optarg, nullptr, 10); break;
@@ -303,11 +385,14 @@ int main(int argc, char** argv) {
             case 'k': o.key = optarg; break;
             case 't': o.tickets = static_cast<unsigned>(std::strtoul(optarg, nullptr, 10)); break;
             case 'T': o.hard_cap_s = std::strtod(optarg, nullptr); break;
+            case 'i': o.idle_us = std::strtol(optarg, nullptr, 10); break;
+            case 'I': o.idle_connections = std::strtol(optarg, nullptr, 10); break;
             default: usage(); return 2;
         }
     }
     if (optind != argc || o.n < 1 || o.n > max_requests || o.warmup < 0 || o.warmup > max_warmup ||
-        o.cert.empty() != o.key.empty() || o.tickets > 10 || !(o.hard_cap_s > 0) || o.hard_cap_s > max_hard_cap_s) {
+        o.cert.empty() != o.key.empty() || o.tickets > 10 || !(o.hard_cap_s > 0) || o.hard_cap_s > max_hard_cap_s || o.idle_us < 0 ||
+        o.idle_us > 1'000'000 || o.idle_connections < 0 || o.idle_connections > 100'000) {
         usage();
         return 2;
     }
@@ -374,6 +459,7 @@ int main(int argc, char** argv) {
         long done = 0;
         for (; done < o.n; ++done) {
             if (!one_request(sctx, cctx, response, t, o.resume, o.reuse_ticket, error)) die(error);
+            if (o.idle_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(o.idle_us));
             if ((done & 15) == 0 && wall_ns() > deadline) {
                 std::fprintf(stderr, "handshake_floor: hard cap of %.0f s reached after %ld requests\n",
                              o.hard_cap_s, done + 1);
@@ -409,10 +495,19 @@ int main(int argc, char** argv) {
                         t.resumed < done && !o.reuse_ticket
                             ? " (the client uses each ticket once and the server sent none on resumption; -R reuses it)"
                             : "");
+        std::string idle_fields;
+        if (o.idle_connections > 0) {
+            const IdleFloor idle = hold_idle(sctx, cctx, o.idle_connections);
+            std::printf("idle: %ld server connections held after the handshake: %.0f bytes of heap, %.1f kB resident each\n",
+                        o.idle_connections, idle.heap_bytes, idle.rss_kb);
+            char buf[96];
+            std::snprintf(buf, sizeof buf, " idle_heap_bytes=%.0f idle_rss_kb=%.1f", idle.heap_bytes, idle.rss_kb);
+            idle_fields = buf;
+        }
         std::printf("server_us=%.1f client_us=%.1f n=%ld resumed=%ld full=%ld tls=%s total_us=%.1f clock_ns=%.0f "
-                    "bytes=%lld\n",
+                    "bytes=%lld%s\n",
                     server_us, client_us, done, t.resumed, done - t.resumed, version,
-                    cpu_total_us / static_cast<double>(done), clock_ns, t.bytes);
+                    cpu_total_us / static_cast<double>(done), clock_ns, t.bytes, idle_fields.c_str());
         if (o.resume && t.resumed == 0) {
             std::fprintf(stderr, "handshake_floor: -r given but no handshake resumed\n");
             rc = 1;

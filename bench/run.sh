@@ -5,7 +5,9 @@
 # files with the same kind of certificate (ECDSA P-256) from both servers in turn, each pinned
 # to core 0 with loadgen on core 1, and prints a markdown table with kapsel/baseline ratios.
 # Next to the page c=16 cases it runs handshake_floor (core 0): OpenSSL alone, in memory, with
-# kapsel's TLS context — the floor under kapsel — and prints kapsel ÷ floor.
+# kapsel's TLS context — the floor under kapsel — and prints kapsel ÷ floor; and go_floor, the
+# same requests done in memory by Go's crypto/tls — the floor under molly-brown — and prints
+# OpenSSL ÷ Go. handshake_floor -I also measures what OpenSSL alone keeps per idle connection.
 # Loopback only: the measuring half runs in a private network namespace (unshare --net) that
 # holds nothing but `lo`, because molly-brown has no listen-address setting and would
 # otherwise listen on every interface.
@@ -14,7 +16,8 @@
 #   BENCH_SECONDS=10 (measuring time per case)  BENCH_WARMUP=1  BENCH_IDLE=1000
 #   BENCH_ARTICLES=10000  BENCH_REPEAT=1 (runs per load case; the table shows medians)
 #   BENCH_JOBS=1 (ninja -j)  BENCH_DIR=build-bench/bench-run
-#   BENCH_FLOOR_N=2000 (in-memory requests per floor run; --quick: 300)
+#   BENCH_FLOOR_N=1000 (in-memory requests per floor run; --quick: 300)
+#   BENCH_FLOOR_RUNS=5 (floor rounds per case, medians shown; --quick: 1)
 #
 # Everything is bounded: each load run has a duration and loadgen's hard cap, every wait has
 # a timeout, and servers are killed on exit.
@@ -29,22 +32,23 @@ for arg in "$@"; do
     --baseline-only) baseline_only=1 ;;
     --keep) keep=1 ;;
     --inner) inner=1 ;;  # internal: the measuring half, already inside the namespace
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
 
 if ((quick)); then
   : "${BENCH_SECONDS:=2}" "${BENCH_WARMUP:=0.5}" "${BENCH_IDLE:=1000}" "${BENCH_ARTICLES:=10000}"
-  : "${BENCH_FLOOR_N:=300}"
+  : "${BENCH_FLOOR_N:=300}" "${BENCH_FLOOR_RUNS:=1}"
 else
   : "${BENCH_SECONDS:=10}" "${BENCH_WARMUP:=1}" "${BENCH_IDLE:=1000}" "${BENCH_ARTICLES:=10000}"
-  : "${BENCH_FLOOR_N:=2000}"
+  : "${BENCH_FLOOR_N:=1000}" "${BENCH_FLOOR_RUNS:=5}"
 fi
 [[ "$BENCH_FLOOR_N" =~ ^[1-9][0-9]{0,4}$ ]] || { echo "run.sh: BENCH_FLOOR_N must be 1..99999" >&2; exit 2; }
+[[ "$BENCH_FLOOR_RUNS" =~ ^[1-9]$ ]] || { echo "run.sh: BENCH_FLOOR_RUNS must be 1..9" >&2; exit 2; }
 : "${BENCH_JOBS:=1}" "${BENCH_DIR:=$build/bench-run}" "${BENCH_REPEAT:=1}"
 [[ "$BENCH_REPEAT" =~ ^[1-9]$ ]] || { echo "run.sh: BENCH_REPEAT must be 1..9" >&2; exit 2; }
-export BENCH_SECONDS BENCH_WARMUP BENCH_IDLE BENCH_ARTICLES BENCH_JOBS BENCH_DIR BENCH_REPEAT BENCH_FLOOR_N
+export BENCH_SECONDS BENCH_WARMUP BENCH_IDLE BENCH_ARTICLES BENCH_JOBS BENCH_DIR BENCH_REPEAT BENCH_FLOOR_N BENCH_FLOOR_RUNS
 
 say() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 die() { echo "run.sh: $*" >&2; exit 1; }
@@ -54,7 +58,7 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 # inside a private network namespace for the measuring.
 
 if ((!inner)); then
-  need=(molly-brown util-linux iproute2 openssl cmake ninja-build g++ libssl-dev)
+  need=(molly-brown golang-go util-linux iproute2 openssl cmake ninja-build g++ libssl-dev)
   missing=()
   for p in "${need[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -75,6 +79,11 @@ if ((!inner)); then
     ninja -C "$build" -j"$BENCH_JOBS" kapsel handshake_floor \
       || die "kapsel does not build; bench/run.sh --baseline-only measures molly-brown alone"
   fi
+
+  # go_floor: Debian's Go (the toolchain molly-brown is built with), no module downloads.
+  mkdir -p "$build/bench"
+  (cd "$repo/bench/go_floor" && GOCACHE="$build/go-cache" GOPATH="$build/go-path" GOPROXY=off GOFLAGS=-mod=mod \
+    go build -o "$build/bench/go_floor" .) || die "go_floor does not build"
 
   flags=(--inner)
   ((quick)) && flags+=(--quick)
@@ -103,7 +112,9 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 kapsel="$build/kapsel"
 loadgen="$build/bench/loadgen"
 floor="$build/bench/handshake_floor"
+go_floor="$build/bench/go_floor"
 ((baseline_only)) || [[ -x "$floor" ]] || die "no $floor"
+[[ -x "$go_floor" ]] || die "no $go_floor"
 [[ -x "$loadgen" ]] || die "no $loadgen"
 ((baseline_only)) || [[ -x "$kapsel" ]] || die "no $kapsel"
 taskset -c 0,1 true 2>/dev/null || die "taskset cannot pin to cores 0 and 1"
@@ -152,6 +163,8 @@ cpu_ticks() {
   fi
   awk '{print $14 + $15}' "/proc/$1/stat"
 }
+# sys_ticks PID: stime alone (the kernel's share: syscalls, loopback TCP).
+sys_ticks() { awk '{print $15}' "/proc/$1/stat"; }
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 field() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k {print $2}'; }
 
@@ -302,16 +315,19 @@ measure() {
   local case=$1 name=$2 path=$3; shift 3
   start_server "$name"
   local log="$work/logs/$(tr ' /+' '___' <<<"$case")-$name.txt"
-  local c0 c1 line served cpu_us
+  local c0 c1 s0 s1 line served cpu_us sys_us
   c0=$(cpu_ticks "$server_pid")
+  s0=$(sys_ticks "$server_pid")
   taskset -c 1 "$loadgen" -p "$port" -u "gemini://localhost:$port$path" \
     -d "$BENCH_SECONDS" -w "$BENCH_WARMUP" -T $((${BENCH_SECONDS%.*} + 120)) "$@" >"$log" 2>&1 \
     || { tail -3 "$log" >&2; die "loadgen failed ($case, $name)"; }
   c1=$(cpu_ticks "$server_pid")
+  s1=$(sys_ticks "$server_pid")
   line=$(tail -1 "$log")
   served=$(field "$line" served)
   cpu_us=$(awk -v d=$((c1 - c0)) -v t="$tck" -v n="$served" 'BEGIN {printf "%.0f", n ? d * 1e6 / t / n : 0}')
-  record "$case" "$name" "$line" "$cpu_us" "$(status_kb "$server_pid" VmHWM)"
+  sys_us=$(awk -v d=$((s1 - s0)) -v t="$tck" -v n="$served" 'BEGIN {printf "%.0f", n ? d * 1e6 / t / n : 0}')
+  record "$case" "$name" "$line sys_us=$sys_us" "$cpu_us" "$(status_kb "$server_pid" VmHWM)"
   printf '   %-28s %-7s rps=%s p50=%s p99=%s errors=%s cpu=%s µs/req\n' "$case" "$name" \
     "$(field "$line" rps)" "$(field "$line" p50_ms)" "$(field "$line" p99_ms)" "$(field "$line" errors)" "$cpu_us" >&2
   stop_server
@@ -359,16 +375,24 @@ measure_idle() {
 measure_floor() {
   local case=$1 mode=$2 opt tag log line
   local w=$((BENCH_FLOOR_N / 10 + 1))
-  local runs=(floor:); [[ $mode == resumed ]] && runs=(floor:-r floorR:-R)
-  for run in "${runs[@]}"; do
-    tag=${run%%:*} opt=${run#*:}
-    log="$work/logs/$tag-$mode.txt"
-    timeout 300 taskset -c 0 "$floor" -n "$BENCH_FLOOR_N" -w "$w" -T 240 -c "$work/cert.pem" -k "$work/key.pem" \
-      $opt >>"$log" 2>&1 || { tail -3 "$log" >&2; die "handshake_floor $opt failed ($mode)"; }
-    line=$(tail -1 "$log")
-    record "$case" "$tag" "$line" "$(field "$line" server_us)" 0
-    printf '   %-28s %-7s server=%s µs/req client=%s µs/req (in memory, n=%s, resumed=%s)\n' "$case" "$tag" \
-      "$(field "$line" server_us)" "$(field "$line" client_us)" "$(field "$line" n)" "$(field "$line" resumed)" >&2
+  local runs=(floor: floorI:"-i 500" gofloor:)
+  [[ $mode == resumed ]] && runs=(floor:-r floorR:-R gofloor:-r)
+  [[ $mode == resumed12 ]] && runs=(floor:"-V 1.2 -r" gofloor:"-V 1.2 -r")
+  # Floors are cheap and the machine is noisy: BENCH_FLOOR_RUNS rounds, the tools taking turns,
+  # and the table shows each one's median.
+  for round in $(seq "$BENCH_FLOOR_RUNS"); do
+    for run in "${runs[@]}"; do
+      tag=${run%%:*} opt=${run#*:}
+      log="$work/logs/$tag-$mode.txt"
+      local tool=$floor extra=(-T 240); [[ $tag == gofloor ]] && tool=$go_floor extra=()
+      # shellcheck disable=SC2086  # $opt is zero or more options
+      timeout 300 taskset -c 0 "$tool" -n "$BENCH_FLOOR_N" -w "$w" "${extra[@]}" -c "$work/cert.pem" -k "$work/key.pem" \
+        $opt >>"$log" 2>&1 || { tail -3 "$log" >&2; die "$(basename "$tool") $opt failed ($mode)"; }
+      line=$(tail -1 "$log")
+      record "$case" "$tag" "$line" "$(field "$line" server_us)" 0
+      printf '   %-28s %-7s server=%s µs/req (in memory, n=%s, resumed=%s, round %s)\n' "$case" "$tag" \
+        "$(field "$line" server_us)" "$(field "$line" n)" "$(field "$line" resumed)" "$round" >&2
+    done
   done
 }
 
@@ -411,7 +435,21 @@ for path in /page.gmi /atom.xml; do
     done
   done
 done
+# TLS 1.2 resumption (no key exchange at all: what clients that stay on TLS 1.2 get).
+for _ in $(seq "$BENCH_REPEAT"); do
+  for s in "${servers[@]}"; do measure "page c=16 resumed TLS 1.2" "$s" /page.gmi -c 16 -r -V 1.2; done
+  ((baseline_only)) || measure_floor "page c=16 resumed TLS 1.2" resumed12
+done
 for s in "${servers[@]}"; do measure_idle "page c=16 full + $BENCH_IDLE idle" "$s"; done
+# What OpenSSL alone keeps per idle server connection (no sockets, no server around it).
+idle_floor=""
+if ((!baseline_only)); then
+  timeout 300 taskset -c 0 "$floor" -n 50 -w 10 -T 240 -I "$BENCH_IDLE" -c "$work/cert.pem" -k "$work/key.pem" \
+    >"$work/logs/floor-idle.txt" 2>&1 || { tail -3 "$work/logs/floor-idle.txt" >&2; die "handshake_floor -I failed"; }
+  idle_floor=$(tail -1 "$work/logs/floor-idle.txt")
+  printf '   OpenSSL alone: %s B heap, %s kB resident per idle connection\n' \
+    "$(field "$idle_floor" idle_heap_bytes)" "$(field "$idle_floor" idle_rss_kb)" >&2
+fi
 
 # Start-up of a big capsule (kapsel builds every response at load time; molly-brown reads
 # files per request, so it has no counterpart), and what a big capsule costs per request.
@@ -460,6 +498,7 @@ echo "Figures are medians of $BENCH_REPEAT run(s) per case (errors: the sum). Ra
 echo "(below 1 is better in every column except rps). \"client CPU\": how busy loadgen's core was."
 echo "\"OpenSSL floor\": bench/handshake_floor, the same handshakes and 6 KB responses done in memory by OpenSSL"
 echo "alone with kapsel's TLS context (server-side CPU only); \"kapsel ÷ floor\" is what kapsel costs above it."
+echo "\"Go floor\": bench/go_floor, the same in memory with Go's crypto/tls, the TLS stack under molly-brown."
 echo
 awk -F'\t' '
 function f(line, key,   n, i, kv) {
@@ -483,35 +522,46 @@ function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "–" }
   hs = f($3, "resumed") + f($3, "full")
   put(c, s, "rps", f($3, "rps")); put(c, s, "p50", f($3, "p50_ms")); put(c, s, "p90", f($3, "p90_ms"))
   put(c, s, "p99", f($3, "p99_ms")); put(c, s, "max", f($3, "max_ms")); put(c, s, "cpu", $4)
+  put(c, s, "sys", f($3, "sys_us"))
   put(c, s, "rss", $5 / 1024); put(c, s, "res", hs ? 100 * f($3, "resumed") / hs : 0)
   put(c, s, "client", f($3, "client_cpu_pct"))
   errors[c, s] += f($3, "errors"); runs[c, s]++
 }
 END {
-  print "| case | server | rps | p50 ms | p90 ms | p99 ms | max ms | errors | CPU µs/req | peak RSS MB | resumed | client CPU |"
-  print "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+  print "| case | server | rps | p50 ms | p90 ms | p99 ms | max ms | errors | CPU µs/req | of which kernel | peak RSS MB | resumed | client CPU |"
+  print "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
   for (i = 1; i <= ncases; i++) {
     c = order[i]
     for (j = 1; j <= 2; j++) {
       s = j == 1 ? "kapsel" : "molly"
       if (!((c, s) in seen)) continue
-      printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %d | %.0f | %.1f | %.0f%% | %.0f%% |\n", c,
+      printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %d | %.0f | %.0f | %.1f | %.0f%% | %.0f%% |\n", c,
         s == "molly" ? "molly-brown" : s, get(c, s, "rps"), get(c, s, "p50"), get(c, s, "p90"), get(c, s, "p99"),
-        get(c, s, "max"), errors[c, s], get(c, s, "cpu"), get(c, s, "rss"), get(c, s, "res"), get(c, s, "client")
+        get(c, s, "max"), errors[c, s], get(c, s, "cpu"), get(c, s, "sys"), get(c, s, "rss"), get(c, s, "res"),
+        get(c, s, "client")
     }
     if ((c, "kapsel") in seen && (c, "molly") in seen)
-      printf "| | **kapsel ÷ molly** | %s | %s | %s | %s | %s | | **%s** | %s | | |\n",
+      printf "| | **kapsel ÷ molly** | %s | %s | %s | %s | %s | | **%s** | %s | %s | | |\n",
         ratio(get(c, "kapsel", "rps"), get(c, "molly", "rps")), ratio(get(c, "kapsel", "p50"), get(c, "molly", "p50")),
         ratio(get(c, "kapsel", "p90"), get(c, "molly", "p90")), ratio(get(c, "kapsel", "p99"), get(c, "molly", "p99")),
         ratio(get(c, "kapsel", "max"), get(c, "molly", "max")), ratio(get(c, "kapsel", "cpu"), get(c, "molly", "cpu")),
-        ratio(get(c, "kapsel", "rss"), get(c, "molly", "rss"))
+        ratio(get(c, "kapsel", "sys"), get(c, "molly", "sys")), ratio(get(c, "kapsel", "rss"), get(c, "molly", "rss"))
     if ((c, "floor") in seen) {
-      printf "| %s | OpenSSL floor (in memory) | | | | | | | %.0f | | %.0f%% | |\n", c, get(c, "floor", "cpu"), get(c, "floor", "res")
+      printf "| %s | OpenSSL floor (in memory) | | | | | | | %.0f | | | %.0f%% | |\n", c, get(c, "floor", "cpu"), get(c, "floor", "res")
       if ((c, "floorR") in seen)
-        printf "| %s | OpenSSL floor, ticket reused (-R) | | | | | | | %.0f | | %.0f%% | |\n", c, get(c, "floorR", "cpu"),
+        printf "| %s | OpenSSL floor, ticket reused (-R) | | | | | | | %.0f | | | %.0f%% | |\n", c, get(c, "floorR", "cpu"),
           get(c, "floorR", "res")
+      if ((c, "floorI") in seen)
+        printf "| %s | OpenSSL floor, core idle 0.5 ms between requests (-i 500) | | | | | | | %.0f | | | %.0f%% | |\n", c,
+          get(c, "floorI", "cpu"), get(c, "floorI", "res")
       if ((c, "kapsel") in seen)
-        printf "| | **kapsel ÷ floor** | | | | | | | **%s** | | | |\n", ratio(get(c, "kapsel", "cpu"), get(c, "floor", "cpu"))
+        printf "| | **kapsel ÷ floor** | | | | | | | **%s** | | | | |\n", ratio(get(c, "kapsel", "cpu"), get(c, "floor", "cpu"))
+    }
+    if ((c, "gofloor") in seen) {
+      printf "| %s | Go crypto/tls floor (the TLS under molly-brown, in memory) | | | | | | | %.0f | | | %.0f%% | |\n", c,
+        get(c, "gofloor", "cpu"), get(c, "gofloor", "res")
+      if ((c, "floor") in seen)
+        printf "| | **OpenSSL floor ÷ Go floor** | | | | | | | **%s** | | | | |\n", ratio(get(c, "floor", "cpu"), get(c, "gofloor", "cpu"))
     }
   }
 }' "$results"
@@ -526,6 +576,10 @@ awk -F'\t' '$6 != "-" {
   n = split($3, lv, " "); closed = "?"; for (i = 1; i <= n; i++) if (lv[i] ~ /^idle_closed=/) closed = substr(lv[i], 13)
   printf "| %s | %s | %s | %s | **%s** | %s |\n", $2 == "molly" ? "molly-brown" : $2, x["idle"], x["rss_before_kb"], x["rss_idle_kb"], x["kb_per_idle"], closed
 }' "$results"
+if [[ -n "$idle_floor" ]]; then
+  awk -v n="$BENCH_IDLE" -v h="$(field "$idle_floor" idle_heap_bytes)" -v r="$(field "$idle_floor" idle_rss_kb)" \
+    'BEGIN {printf "| OpenSSL alone (handshake_floor -I, no sockets): heap %.1f kB | %s | | | **%s** | |\n", h / 1024, n, r}'
+fi
 if ((${#startup_rows[@]})); then
   echo
   echo "### Capsule size (kapsel)"

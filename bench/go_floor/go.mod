@@ -1,0 +1,3 @@
+module kapsel/bench/go_floor
+
+go 1.19
