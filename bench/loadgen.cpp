@@ -256,6 +256,9 @@ struct IdleTotals {
 class Run {
 public:
     explicit Run(Options options) : o_(std::move(options)) {}
+    Run(const Run&) = delete;
+    Run& operator=(const Run&) = delete;
+    ~Run();  // everything back, so a sanitizer build (the test suite uses one) exits clean
 
     int main();
 
@@ -310,6 +313,15 @@ private:
 };
 
 SSL_SESSION* Run::newest_session_ = nullptr;
+
+Run::~Run()
+{
+    for (Connection& c : conns_) close(c);
+    if (epoll_ >= 0) ::close(epoll_);
+    if (newest_session_) SSL_SESSION_free(newest_session_);
+    newest_session_ = nullptr;
+    SSL_CTX_free(ctx_);
+}
 
 void Run::resolve()
 {

@@ -200,6 +200,17 @@ class Protocol(unittest.TestCase):
                 r = request(self.port, self.server.url("/"), context=ctx)
                 self.assertEqual(r.status, 20)
 
+    def test_hello_retry_request_is_followed_through(self):
+        # A client whose first key share is for a group kapsel does not take (P-521) gets a
+        # HelloRetryRequest, a second flight, and its page: two ClientHellos in one connection.
+        out = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{self.port}", "-servername", "localhost",
+                              "-groups", "P-521:X25519", "-msg", "-ign_eof"],
+                             input=(self.server.url("/") + "\r\n").encode(), capture_output=True, timeout=30)
+        text = out.stdout.decode("utf-8", "replace")
+        self.assertEqual(text.count(">>> TLS 1.3, Handshake"), 3, "ClientHello, ClientHello, Finished")
+        self.assertEqual(text.count(", ClientHello"), 2)
+        self.assertIn("\n20 text/gemini", text)
+
     def test_tls_1_1_and_1_0_are_refused(self):
         for version in (ssl.TLSVersion.TLSv1_1, ssl.TLSVersion.TLSv1):
             with self.subTest(version=version):
