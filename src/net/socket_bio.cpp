@@ -27,13 +27,15 @@ long bio_ctrl(BIO* bio, int cmd, long, void*) {
             return s ? s->flush() : 0;
         case BIO_CTRL_WPENDING:
             return s ? static_cast<long>(s->pending()) : 0;
+        case BIO_CTRL_EOF:  // OpenSSL asks after a read of 0: was that the peer's end?
+            return s && s->at_eof() ? 1 : 0;
         case BIO_CTRL_DUP:
         case BIO_CTRL_SET_CLOSE:
             return 1;
         case BIO_CTRL_GET_CLOSE:
             return BIO_NOCLOSE;  // the socket belongs to the session, not to OpenSSL
         default:
-            return 0;  // PENDING (nothing is read ahead here), EOF, kTLS queries, ...
+            return 0;  // PENDING (nothing is read ahead here), kTLS queries, ...
     }
 }
 
@@ -85,7 +87,10 @@ int SocketBio::read(char* out, int size) {
     }
     for (;;) {
         const ssize_t n = ::recv(fd_, out, static_cast<std::size_t>(size), 0);
-        if (n >= 0) return static_cast<int>(n);  // 0: the peer closed
+        if (n >= 0) {
+            eof_ = n == 0;  // the peer closed: OpenSSL reports an unexpected EOF
+            return static_cast<int>(n);
+        }
         if (errno == EINTR) continue;
         if (would_block()) BIO_set_retry_read(bio_);
         return -1;

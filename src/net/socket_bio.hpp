@@ -36,6 +36,8 @@ public:
 
     /// Bytes written by OpenSSL and not yet on the socket.
     std::size_t pending() const { return pending_.size() - sent_; }
+    /// The last read found the peer's end of the stream.
+    bool at_eof() const { return eof_; }
 
     // The BIO_METHOD callbacks' work.
     int read(char* out, int size);
@@ -52,6 +54,7 @@ private:
     std::string pending_;
     std::size_t sent_ = 0;          // bytes of pending_ already on the socket
     bool flight_sent_ = false;      // a handshake flight just left: skip the next read
+    bool eof_ = false;
 };
 
 }  // namespace kapsel::net
