@@ -9,8 +9,11 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
+#include <span>
+#include <string>
 
 #include "gemini/request.hpp"
 #include "net/openssl_error.hpp"
@@ -93,8 +96,9 @@ private:
     Clock::time_point started_;
     SocketBio socket_bio_;  // declared before ssl_: the SSL (and its BIO) goes first
     std::unique_ptr<SSL, SslFree> ssl_;
-    std::array<char, gemini::max_request_uri_bytes + 2> buffer_{};
-    std::size_t received_ = 0;
+    // What has come of the request line: empty (no heap) while the client has sent nothing,
+    // so an idle connection does not carry a 1 KB buffer. Reads land in the worker's scratch.
+    std::string request_;
 };
 
 awaitable<bool> Session::handshake() {
@@ -119,12 +123,16 @@ awaitable<bool> Session::handshake() {
 
 awaitable<gemini::LineState> Session::read_request(std::size_t& line_length) {
     for (;;) {
-        const auto state = gemini::find_request_line(std::string_view(buffer_.data(), received_), line_length);
+        const auto state = gemini::find_request_line(request_, line_length);
         if (state != gemini::LineState::incomplete) co_return state;
+        // find_request_line says too_long before the line can exceed this: never read past it.
+        constexpr std::size_t most = gemini::max_request_uri_bytes + 2;
+        std::span<char> scratch = worker_.read_scratch();
+        const std::size_t room = std::min(most - request_.size(), scratch.size());
         ERR_clear_error();  // SSL_get_error must see this call's errors only
-        const int n = SSL_read(ssl_.get(), buffer_.data() + received_, static_cast<int>(buffer_.size() - received_));
+        const int n = SSL_read(ssl_.get(), scratch.data(), static_cast<int>(room));
         if (n > 0) {
-            received_ += static_cast<std::size_t>(n);
+            request_.append(scratch.data(), static_cast<std::size_t>(n));  // before any other session runs
             continue;
         }
         if (co_await wait_for(connection_, ssl_.get(), n) != 1) co_return gemini::LineState::incomplete;
@@ -223,11 +231,10 @@ awaitable<void> Session::run() {
     const auto state = co_await read_request(line_length);
     if (state == gemini::LineState::incomplete) {
         // Timed out, closed or broken before a whole request: no answer (spec), just close.
-        if (connection_.cancelled && received_ > 0)
-            log(std::string_view(buffer_.data(), received_), nullptr, 0);
+        if (connection_.cancelled && !request_.empty()) log(request_, nullptr, 0);
         co_return;
     }
-    const std::string_view line(buffer_.data(), state == gemini::LineState::complete ? line_length : received_);
+    const std::string_view line(request_.data(), state == gemini::LineState::complete ? line_length : request_.size());
 
     connection_.phase = Connection::Phase::responding;
     connection_.deadline = Clock::now() + shared_.response_timeout;

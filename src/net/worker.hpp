@@ -8,10 +8,12 @@
 #include <asio/steady_timer.hpp>
 #include <openssl/ssl.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 
@@ -101,6 +103,10 @@ public:
     void link(Connection& c);
     void unlink(Connection& c);
 
+    /// Only on the worker's thread: where a session reads its request line before copying
+    /// it out, with no suspension in between. One per worker instead of 1 KB per connection.
+    std::span<char> read_scratch() { return read_scratch_; }
+
 private:
     void sweep();
     void arm_sweep();
@@ -112,6 +118,7 @@ private:
     Connection* head_ = nullptr;
     bool closing_ = false;  // after close_idle: connections that arrive late are closed too
     std::atomic<std::uint32_t> live_count_{0};
+    std::array<char, 2048> read_scratch_{};
     std::chrono::milliseconds tick_{250};
     std::thread thread_;
     asio::io_context context_{1};
