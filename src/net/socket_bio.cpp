@@ -80,7 +80,9 @@ int SocketBio::read(char* out, int size) {
     BIO_clear_retry_flags(bio_);
     if (flight_sent_) {
         // Our flight left a moment ago; the answer needs a round trip. Reading now would
-        // only return EAGAIN: wait for readability instead.
+        // only return EAGAIN: wait for readability instead. Safe because Asio re-arms the
+        // descriptor (EPOLL_CTL_MOD) on every wait, so bytes already there wake it at once;
+        // keep that in mind before moving the session to another event loop.
         flight_sent_ = false;
         BIO_set_retry_read(bio_);
         return -1;
@@ -111,7 +113,9 @@ long SocketBio::flush() {
     BIO_clear_retry_flags(bio_);
     if (pending() == 0) return 1;
     // TLS 1.3: OpenSSL flushes right after the session ticket; keep it for the response,
-    // which follows as soon as the request is read, and send both in one write.
+    // which follows as soon as the request is read, and send both in one write. (An alert
+    // raised in this state, which only an internal failure such as the RNG can cause, is
+    // held too and lost with the connection.)
     if (SSL_get_state(ssl_) == TLS_ST_SW_SESSION_TICKET) return 1;
     const bool handshaking = !SSL_is_init_finished(ssl_);
     if (!send_pending()) {
