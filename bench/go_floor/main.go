@@ -157,8 +157,11 @@ func main() {
 	if err != nil {
 		die("%v", err)
 	}
-	// molly-brown's settings: its tls.Config sets the certificate and TLS 1.2 as the minimum.
-	serverConfig := &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	// molly-brown's settings: the certificate, TLS 1.2 as the minimum, and a request for a
+	// client certificate (Gemini identities; `openssl s_client -msg` shows its
+	// CertificateRequest). The client here sends none, as loadgen does not.
+	serverConfig := &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12,
+		ClientAuth: tls.RequestClientCert}
 	clientConfig := &tls.Config{InsecureSkipVerify: true, ServerName: "localhost", MinVersion: tlsVersion,
 		MaxVersion: tlsVersion}
 	if *resume {

@@ -125,10 +125,10 @@ awaitable<gemini::LineState> Session::read_request(std::size_t& line_length) {
     for (;;) {
         const auto state = gemini::find_request_line(request_, line_length);
         if (state != gemini::LineState::incomplete) co_return state;
-        // find_request_line says too_long before the line can exceed this: never read past it.
-        constexpr std::size_t most = gemini::max_request_uri_bytes + 2;
+        // The scratch holds a whole request line; read no more than the line still may take
+        // (find_request_line says too_long before request_ could grow past that).
         std::span<char> scratch = worker_.read_scratch();
-        const std::size_t room = std::min(most - request_.size(), scratch.size());
+        const std::size_t room = scratch.size() - request_.size();
         ERR_clear_error();  // SSL_get_error must see this call's errors only
         const int n = SSL_read(ssl_.get(), scratch.data(), static_cast<int>(room));
         if (n > 0) {

@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "gemini/request.hpp"
 #include "site/admission.hpp"
 #include "site/rate_limiter.hpp"
 #include "site/site.hpp"
@@ -118,7 +119,7 @@ private:
     Connection* head_ = nullptr;
     bool closing_ = false;  // after close_idle: connections that arrive late are closed too
     std::atomic<std::uint32_t> live_count_{0};
-    std::array<char, 2048> read_scratch_{};
+    std::array<char, gemini::max_request_uri_bytes + 2> read_scratch_{};  // a whole request line
     std::chrono::milliseconds tick_{250};
     std::thread thread_;
     asio::io_context context_{1};
