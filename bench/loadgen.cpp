@@ -89,6 +89,7 @@ struct Options {
     double hard_cap_s = default_hard_cap_s;
     double settle_s = 2;      // -I: pause between "idle_ready" and the load
     bool resume = false;
+    bool nagle = false;       // -N: leave TCP_NODELAY off, as many real clients do
     int tls_version = 0;      // 0: library default (1.2..1.3)
     int idle = 0;
     std::string output;       // -O: write the body of the first 2x response here
@@ -107,6 +108,7 @@ void usage()
         "  -n TOTAL     stop after TOTAL requests\n"
         "  -w SECONDS   warm-up before measuring (default 0)\n"
         "  -r           TLS resumption: offer the newest session; counts handshakes that resumed\n"
+        "  -N           Nagle's algorithm on (no TCP_NODELAY), as many real clients have it\n"
         "  -V 1.2|1.3   use exactly this TLS version\n"
         "  -I N         hold N idle connections (TLS done, no request) for the whole run\n"
         "  -S SECONDS   with -I: settle time between idle_ready and the load (default 2)\n"
@@ -140,7 +142,7 @@ Options parse_options(int argc, char** argv)
 {
     Options o;
     int ch;
-    while ((ch = getopt(argc, argv, "p:h:u:c:d:n:w:rV:I:S:t:T:O:v")) != -1) {
+    while ((ch = getopt(argc, argv, "p:h:u:c:d:n:w:rNV:I:S:t:T:O:v")) != -1) {
         switch (ch) {
         case 'p': o.port = optarg; break;
         case 'h': o.host = optarg; break;
@@ -150,6 +152,7 @@ Options parse_options(int argc, char** argv)
         case 'n': o.total = static_cast<std::uint64_t>(parse_count(optarg, "-n", 100'000'000)); break;
         case 'w': o.warmup_s = parse_seconds(optarg, "-w"); break;
         case 'r': o.resume = true; break;
+        case 'N': o.nagle = true; break;
         case 'V':
             if (std::string_view(optarg) == "1.2") o.tls_version = TLS1_2_VERSION;
             else if (std::string_view(optarg) == "1.3") o.tls_version = TLS1_3_VERSION;
@@ -428,7 +431,7 @@ void Run::start(Connection& c)
     c.fd = socket(addr_.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c.fd >= 0) {
         int one = 1;
-        setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (!o_.nagle) setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         if (connect(c.fd, reinterpret_cast<sockaddr*>(&addr_), addr_len_) == 0 || errno == EINPROGRESS) {
             c.state = State::connecting;
             watch(c, EPOLLOUT);

@@ -440,6 +440,12 @@ for _ in $(seq "$BENCH_REPEAT"); do
   for s in "${servers[@]}"; do measure "page c=16 resumed TLS 1.2" "$s" /page.gmi -c 16 -r -V 1.2; done
   ((baseline_only)) || measure_floor "page c=16 resumed TLS 1.2" resumed12
 done
+# A client with Nagle's algorithm on (no TCP_NODELAY), as Python's ssl and many C clients are:
+# its request waits for the ACK of its last handshake flight unless the server sends one at once.
+for _ in $(seq "$BENCH_REPEAT"); do
+  for s in "${servers[@]}"; do measure "page c=16 full, client with Nagle" "$s" /page.gmi -c 16 -N; done
+  for s in "${servers[@]}"; do measure "page c=16 resumed TLS 1.2, client with Nagle" "$s" /page.gmi -c 16 -r -V 1.2 -N; done
+done
 for s in "${servers[@]}"; do measure_idle "page c=16 full + $BENCH_IDLE idle" "$s"; done
 # What OpenSSL alone keeps per idle server connection (no sockets, no server around it).
 idle_floor=""

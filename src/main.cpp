@@ -7,6 +7,7 @@
 
 #include "capsule/capsule.hpp"
 #include "config/config.hpp"
+#include "server/preflight.hpp"
 #include "server/server.hpp"
 #include "version.hpp"
 
@@ -16,6 +17,7 @@ constexpr int exit_invalid = 2;
 
 int check(const std::filesystem::path& file) {
     const auto config = kapsel::config::load_config(file);
+    kapsel::server::preflight(config);  // what serve would refuse at start, refused here first
     const auto capsule = kapsel::capsule::load_capsule(config);
     std::string hosts;
     for (const auto& h : config.server.hostnames) hosts += (hosts.empty() ? "" : ", ") + h;

@@ -1,9 +1,12 @@
 #include "config/config.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -21,8 +24,8 @@ std::string position_prefix(const std::string& file, int line, int column) {
 /// keys it has seen so that anything else is reported as unknown.
 class TableReader {
 public:
-    TableReader(const toml::table& table, std::string name, std::string file)
-        : table_(table), name_(std::move(name)), file_(std::move(file)) {}
+    TableReader(const toml::table& table, std::string name, std::string file, Config& config)
+        : table_(table), name_(std::move(name)), file_(std::move(file)), config_(config) {}
 
     [[noreturn]] void fail(const toml::node& node, const std::string& message) const {
         const auto& src = node.source();
@@ -36,7 +39,12 @@ public:
 
     const toml::node* get(std::string_view key) {
         known_.insert(std::string(key));
-        return table_.get(key);
+        const toml::node* n = table_.get(key);
+        if (n) {
+            const auto& begin = n->source().begin;
+            config_.positions[qualified(key)] = {static_cast<int>(begin.line), static_cast<int>(begin.column)};
+        }
+        return n;
     }
 
     void read(std::string_view key, std::string& out) {
@@ -91,12 +99,10 @@ public:
 
     void read_path(std::string_view key, std::filesystem::path& out) {
         std::string s;
-        if (const auto* n = table_.get(key)) {
+        if (const auto* n = get(key)) {
             read(key, s);
             if (s.empty()) fail(*n, qualified(key) + " must not be empty");
             out = s;
-        } else {
-            known_.insert(std::string(key));
         }
     }
 
@@ -139,6 +145,7 @@ private:
     const toml::table& table_;
     std::string name_;
     std::string file_;
+    Config& config_;
     std::set<std::string> known_;
 };
 
@@ -173,6 +180,24 @@ std::filesystem::path resolve(const std::filesystem::path& base, const std::file
     return (base / p).lexically_normal();
 }
 
+bool is_wildcard(const ListenAddress& a) { return a.host == "0.0.0.0" || a.host == "::"; }
+
+// Two listeners that cannot both bind: the same address and port, or a wildcard and an address
+// of its family on one port (port 0 always gets a port of its own).
+std::optional<ListenAddress> overlapping_listener(const std::vector<ListenAddress>& earlier, const ListenAddress& a) {
+    if (a.port == 0) return std::nullopt;
+    const bool v6 = a.host.find(':') != std::string::npos;
+    for (const auto& e : earlier) {
+        if (e.port != a.port || (e.host.find(':') != std::string::npos) != v6) continue;
+        unsigned char x[sizeof(in6_addr)], y[sizeof(in6_addr)];
+        const int family = v6 ? AF_INET6 : AF_INET;
+        const bool same = ::inet_pton(family, e.host.c_str(), x) == 1 && ::inet_pton(family, a.host.c_str(), y) == 1 &&
+                          std::memcmp(x, y, v6 ? 16 : 4) == 0;
+        if (same || is_wildcard(e) || is_wildcard(a)) return e;
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 ConfigError::ConfigError(std::string file, int line, int column, const std::string& message)
@@ -181,6 +206,22 @@ ConfigError::ConfigError(std::string file, int line, int column, const std::stri
       line_(line),
       column_(column),
       message_(message) {}
+
+ConfigError Config::error_at(std::string_view key, const std::string& message) const {
+    const auto it = positions.find(key);
+    const Position p = it == positions.end() ? Position{} : it->second;
+    return ConfigError(file.string(), p.line, p.column, message);
+}
+
+std::string AccessLogTarget::to_string() const {
+    switch (kind) {
+        case Kind::standard_error: return "stderr";
+        case Kind::standard_output: return "stdout";
+        case Kind::off: return "off";
+        case Kind::file: return file.string();
+    }
+    return {};
+}
 
 std::string ListenAddress::to_string() const {
     if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
@@ -204,6 +245,13 @@ ListenAddress parse_listen_address(const std::string& text) {
         port_text = text.substr(colon + 1);
     }
     if (out.host.empty()) throw std::invalid_argument("'" + text + "' has no address");
+    // The address itself, never a name: what `check` accepts must bind the same way at every
+    // start, whatever a resolver answers then.
+    unsigned char ip[sizeof(in6_addr)];
+    const bool v6 = out.host.find(':') != std::string::npos;
+    if (::inet_pton(v6 ? AF_INET6 : AF_INET, out.host.c_str(), ip) != 1)
+        throw std::invalid_argument("'" + out.host + "' is not an IP address (" + text +
+                                    "); listen on an address such as 127.0.0.1 or [::1], host names are not resolved");
     if (port_text.empty() || port_text.size() > 5 ||
         !std::all_of(port_text.begin(), port_text.end(), [](unsigned char c) { return std::isdigit(c); }))
         throw std::invalid_argument("'" + text + "' has no valid port");
@@ -228,17 +276,23 @@ Config parse_config(std::string_view text, const std::filesystem::path& file) {
     config.file = file;
     const auto base = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
 
-    TableReader top(root, "", file_name);
+    TableReader top(root, "", file_name, config);
 
     if (const auto* t = sub_table(top, root, "server", file_name)) {
-        TableReader r(*t, "server", file_name);
+        TableReader r(*t, "server", file_name, config);
         auto& s = config.server;
         std::vector<std::string> listen_text;
-        r.read_strings("listen", listen_text, [](std::string& v) { (void)parse_listen_address(v); });
+        std::vector<ListenAddress> seen;
+        r.read_strings("listen", listen_text, [&](std::string& v) {
+            const ListenAddress a = parse_listen_address(v);
+            if (const auto clash = overlapping_listener(seen, a))
+                throw std::invalid_argument(a.to_string() + " overlaps " + clash->to_string() +
+                                            " listed before it: both cannot bind");
+            seen.push_back(a);
+        });
         if (const auto* n = t->get("listen")) {
             if (listen_text.empty()) r.fail(*n, "server.listen must name at least one address");
-            s.listen.clear();
-            for (const auto& l : listen_text) s.listen.push_back(parse_listen_address(l));
+            s.listen = std::move(seen);
         }
         std::vector<std::string> hostnames;
         r.read_strings("hostnames", hostnames, [](std::string& v) { v = normalise_hostname(v); });
@@ -266,7 +320,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& file) {
     }
 
     if (const auto* t = sub_table(top, root, "tls", file_name)) {
-        TableReader r(*t, "tls", file_name);
+        TableReader r(*t, "tls", file_name, config);
         auto& s = config.tls;
         r.read_path("certificate", s.certificate);
         r.read_path("key", s.key);
@@ -280,7 +334,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& file) {
     }
 
     if (const auto* t = sub_table(top, root, "capsule", file_name)) {
-        TableReader r(*t, "capsule", file_name);
+        TableReader r(*t, "capsule", file_name, config);
         r.read_path("root", config.capsule.root);
         r.read("lang", config.capsule.lang);
         r.read("watch", config.capsule.watch);
@@ -295,7 +349,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& file) {
     }
 
     if (const auto* t = sub_table(top, root, "feed", file_name)) {
-        TableReader r(*t, "feed", file_name);
+        TableReader r(*t, "feed", file_name, config);
         auto& f = config.feed;
         r.read("title", f.title);
         r.read("subtitle", f.subtitle);
@@ -322,16 +376,24 @@ Config parse_config(std::string_view text, const std::filesystem::path& file) {
     }
 
     if (const auto* t = sub_table(top, root, "log", file_name)) {
-        TableReader r(*t, "log", file_name);
+        TableReader r(*t, "log", file_name, config);
         r.read("level", config.log.level);
         if (const auto* n = t->get("level")) {
             static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
             if (!levels.contains(config.log.level))
                 r.fail(*n, "log.level must be one of trace, debug, info, warn, error, critical, off");
         }
-        r.read("access_log", config.log.access_log);
-        if (const auto* n = t->get("access_log"); n && config.log.access_log.empty())
-            r.fail(*n, "log.access_log must be \"stderr\", \"stdout\", \"off\" or a file path");
+        std::string access;
+        r.read("access_log", access);
+        if (const auto* n = t->get("access_log")) {
+            using Kind = AccessLogTarget::Kind;
+            auto& target = config.log.access_log;
+            if (access == "stderr") target.kind = Kind::standard_error;
+            else if (access == "stdout") target.kind = Kind::standard_output;
+            else if (access == "off") target.kind = Kind::off;
+            else if (access.empty()) r.fail(*n, "log.access_log must be \"stderr\", \"stdout\", \"off\" or a file path");
+            else target = {Kind::file, resolve(base, access)};
+        }
         r.reject_unknown();
     }
 
@@ -344,9 +406,6 @@ Config parse_config(std::string_view text, const std::filesystem::path& file) {
     config.tls.key = resolve(base, config.tls.key);
     if (config.tls.ticket_key_file) config.tls.ticket_key_file = resolve(base, *config.tls.ticket_key_file);
     config.capsule.root = resolve(base, config.capsule.root);
-    const auto& access = config.log.access_log;
-    if (access != "stderr" && access != "stdout" && access != "off")
-        config.log.access_log = resolve(base, access).string();
     return config;
 }
 

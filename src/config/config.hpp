@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -28,6 +29,12 @@ private:
     std::string message_;
 };
 
+/// Where a key was written in server.toml (1-based; 0 when it was not written at all).
+struct Position {
+    int line = 0;
+    int column = 0;
+};
+
 /// One address:port to listen on; port 0 asks the kernel for an ephemeral port.
 struct ListenAddress {
     std::string host;  // "0.0.0.0", "::", "127.0.0.1", ... (no brackets)
@@ -36,7 +43,8 @@ struct ListenAddress {
     std::string to_string() const;  // "0.0.0.0:1965", "[::]:1965"
 };
 
-/// Parses "ADDR:PORT" or "[V6ADDR]:PORT"; throws std::invalid_argument with a message.
+/// Parses "ADDR:PORT" or "[V6ADDR]:PORT", ADDR an IP address (host names are not resolved);
+/// throws std::invalid_argument with a message.
 ListenAddress parse_listen_address(const std::string& text);
 
 struct ServerSettings {
@@ -88,9 +96,19 @@ struct FeedSettings {
     unsigned max_entries = 50;
 };
 
+/// Where access-log lines go: log.access_log, read once ("stderr", "stdout", "off" or a path).
+struct AccessLogTarget {
+    enum class Kind { standard_error, standard_output, off, file };
+    Kind kind = Kind::standard_error;
+    std::filesystem::path file;  // Kind::file only: absolute
+
+    std::string to_string() const;  // as written in server.toml (the file absolute)
+    friend bool operator==(const AccessLogTarget&, const AccessLogTarget&) = default;
+};
+
 struct LogSettings {
     std::string level{"info"};   // trace, debug, info, warn, error, critical, off
-    std::string access_log{"stderr"};  // "stderr", "stdout", "off" or a file path
+    AccessLogTarget access_log;
 };
 
 struct Config {
@@ -100,6 +118,11 @@ struct Config {
     CapsuleSettings capsule;
     FeedSettings feed;
     LogSettings log;
+    /// Where each key that was written stands, by its dotted name ("server.user").
+    std::map<std::string, Position, std::less<>> positions;
+
+    /// A ConfigError at `key`'s position (or naming the file alone when it was not written).
+    ConfigError error_at(std::string_view key, const std::string& message) const;
 };
 
 /// Reads and validates a server.toml. Relative paths in it are made absolute against the

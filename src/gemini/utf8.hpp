@@ -29,6 +29,12 @@ std::optional<std::size_t> find_invalid_utf8(std::string_view s) noexcept;
 /// True when `s` is entirely well-formed UTF-8.
 bool is_valid_utf8(std::string_view s) noexcept;
 
+/// True for Unicode's format characters (general category Cf, Unicode 15): the bidirectional
+/// controls (U+202A–U+202E, U+2066–U+2069, U+061C, U+200E/F), zero-width ones (U+200B–U+200D,
+/// U+2060, U+FEFF), the soft hyphen, tags and the like. Invisible, and able to reorder or
+/// hide what a terminal shows.
+bool is_format_character(std::uint32_t cp) noexcept;
+
 /// True when `s` (assumed valid UTF-8) contains a C0 control (U+0000–U+001F), DEL (U+007F)
 /// or a C1 control (U+0080–U+009F, encoded C2 80–C2 9F).
 bool has_control_character(std::string_view s) noexcept;

@@ -142,6 +142,34 @@ std::string not_after(X509* cert) {
 
 }  // namespace
 
+std::optional<CertificateProblem> inspect_certificate(const std::filesystem::path& certificate,
+                                                       const std::filesystem::path& key_file) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const bool have_cert = fs::exists(certificate, ec);
+    const bool have_key = fs::exists(key_file, ec);
+    if (have_cert && !have_key)
+        return CertificateProblem{true, key_file.string() + ": missing, but its certificate " + certificate.string() +
+                                            " exists; restore the key, or remove the certificate to have a new pair made"};
+    try {
+        PKey key;
+        if (have_key) key = read_key(key_file);
+        if (!have_cert) return std::nullopt;
+        File in(std::fopen(certificate.c_str(), "r"));
+        if (!in) return CertificateProblem{false, certificate.string() + ": cannot read: " +
+                                                      std::system_category().message(errno)};
+        Cert cert(PEM_read_X509(in.get(), nullptr, nullptr, nullptr));
+        if (!cert) return CertificateProblem{false, certificate.string() + ": not a PEM certificate: " + take_openssl_error()};
+        if (X509_check_private_key(cert.get(), key.get()) != 1) {
+            ERR_clear_error();
+            return CertificateProblem{true, key_file.string() + ": does not match the certificate " + certificate.string()};
+        }
+    } catch (const std::runtime_error& e) {
+        return CertificateProblem{true, e.what()};
+    }
+    return std::nullopt;
+}
+
 CertificateStatus ensure_certificate(const std::filesystem::path& certificate,
                                      const std::filesystem::path& key_file,
                                      const std::vector<std::string>& hostnames) {

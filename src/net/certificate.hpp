@@ -2,6 +2,7 @@
 /// The server's certificate and key on disk: made self-signed at first start, fingerprinted.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,18 @@ struct CertificateStatus {
 /// every hostname (and localhost, 127.0.0.1, ::1). When only the certificate is missing,
 /// makes one for the existing key. Never overwrites a key. Throws std::runtime_error
 /// naming the file and the reason on any failure.
+/// What is wrong with a certificate and key pair on disk, found without changing anything.
+struct CertificateProblem {
+    bool about_key = false;  // the key file is at fault (else the certificate file)
+    std::string message;     // "PATH: why"
+};
+
+/// Checks what ensure_certificate and the TLS context will do with these files: a certificate
+/// without its key, an unreadable or non-PEM file, a key that does not match its certificate.
+/// Both missing is fine (they will be made).
+std::optional<CertificateProblem> inspect_certificate(const std::filesystem::path& certificate,
+                                                       const std::filesystem::path& key);
+
 CertificateStatus ensure_certificate(const std::filesystem::path& certificate,
                                      const std::filesystem::path& key,
                                      const std::vector<std::string>& hostnames);

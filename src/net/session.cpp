@@ -7,6 +7,9 @@
 #include <asio/use_awaitable.hpp>
 #include <openssl/err.h>
 #include <spdlog/spdlog.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -84,6 +87,7 @@ private:
     awaitable<bool> write_all(std::string_view bytes);
     awaitable<bool> close_notify();
     awaitable<void> drain();
+    bool unread_input(std::size_t line_length);
     site::Reply decide(const site::Site& site, std::string_view line, gemini::LineState state);
     void log(std::string_view request, const site::Reply* reply, std::size_t sent);
 
@@ -111,7 +115,17 @@ awaitable<bool> Session::handshake() {
     for (;;) {
         ERR_clear_error();  // SSL_get_error must see this call's errors only
         const int r = SSL_do_handshake(ssl_.get());
-        if (r == 1) co_return true;
+        if (r == 1) {
+            // The client's last flight is in, and often nothing of ours follows it until the
+            // response (TLS 1.3: the ticket is held for it; TLS 1.2 resumption and 1.3 without
+            // tickets: nothing at all). A client with Nagle's algorithm holds its request until
+            // that flight is ACKed, and the delayed ACK would wait 40 ms: ACK it now.
+            // (bench/README.md, "Clients with Nagle": it costs what sending the ticket early
+            // would, and also covers the handshakes that have no ticket to send.)
+            const int one = 1;
+            ::setsockopt(connection_.socket.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+            co_return true;
+        }
         unsigned long failure = 0;
         if (co_await wait_for(connection_, ssl_.get(), r, &failure) != 1) {
             spdlog::debug("{}: handshake failed: {}", client_,
@@ -176,11 +190,19 @@ awaitable<bool> Session::close_notify() {
     co_return true;
 }
 
-// After a request we did not read to its end (too long), the rest is still arriving;
-// closing on unread data would reset the connection and could destroy our answer before
-// the client reads it. Read and discard until the client closes or the deadline.
+bool Session::unread_input(std::size_t line_length) {
+    if (request_.size() > line_length + 2 || SSL_has_pending(ssl_.get())) return true;
+    int queued = 0;
+    return ::ioctl(connection_.socket.native_handle(), FIONREAD, &queued) == 0 && queued > 0;
+}
+
+// After a request we did not read to its end (too long, or more sent after the CRLF), the
+// rest is still arriving; closing on unread data would reset the connection and could
+// destroy our answer before the client reads it. Read and discard until the client closes,
+// 64 KB, or two seconds (a lingering close, as web servers do).
 awaitable<void> Session::drain() {
     asio::error_code ec;
+    connection_.deadline = std::min(connection_.deadline, Clock::now() + std::chrono::seconds(2));
     connection_.socket.shutdown(asio::socket_base::shutdown_send, ec);  // our FIN goes out now
     std::array<char, 4096> sink;
     std::size_t budget = 64 * 1024;
@@ -249,7 +271,7 @@ awaitable<void> Session::run() {
     bool whole = co_await write_all(reply.bytes);
     if (whole) {
         whole = co_await close_notify();
-        if (whole && state == gemini::LineState::too_long) co_await drain();
+        if (whole && (state == gemini::LineState::too_long || unread_input(line_length))) co_await drain();
     }
     log(line, &reply, whole ? reply.bytes.size() : 0);
 }

@@ -53,6 +53,19 @@ void write_new(const std::filesystem::path& file, const unsigned char* data, std
 
 }  // namespace
 
+std::optional<std::string> TicketKeys::check_file(const std::filesystem::path& file) {
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec)) return std::nullopt;
+    try {
+        std::array<unsigned char, file_size> bytes{};
+        read_exactly(file, bytes.data(), bytes.size());
+        OPENSSL_cleanse(bytes.data(), bytes.size());
+    } catch (const std::runtime_error& e) {
+        return e.what();
+    }
+    return std::nullopt;
+}
+
 TicketKeys::TicketKeys(const std::optional<std::filesystem::path>& file) {
     std::array<unsigned char, file_size> bytes{};
     if (file && std::filesystem::exists(*file)) {

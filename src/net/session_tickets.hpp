@@ -7,6 +7,7 @@
 #include <array>
 #include <filesystem>
 #include <optional>
+#include <string>
 
 namespace kapsel::net {
 
@@ -22,6 +23,10 @@ public:
     void install(SSL_CTX* ctx) const;
 
     static constexpr std::size_t file_size = 80;
+
+    /// Why an existing key file would be refused (wrong size, unreadable), or nullopt; a
+    /// missing file is fine (it is created). Reads only.
+    static std::optional<std::string> check_file(const std::filesystem::path& file);
 
 private:
     static int callback(SSL* ssl, unsigned char* name, unsigned char* iv, EVP_CIPHER_CTX* cipher,

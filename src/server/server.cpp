@@ -14,6 +14,7 @@
 #include "net/worker.hpp"
 #include "server/capsule_watch.hpp"
 #include "server/logging.hpp"
+#include "server/preflight.hpp"
 #include "server/privileges.hpp"
 #include "version.hpp"
 
@@ -49,6 +50,15 @@ std::filesystem::path config_directory(const std::filesystem::path& file) {
     return file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
 }
 
+// What Landlock lets a reload read for the capsule: its parent, so that a capsule swapped in
+// by rename is still readable; the root alone when the parent is "/" (which would open all).
+std::filesystem::path capsule_access_root(const std::filesystem::path& root) {
+    std::filesystem::path p = root;
+    if (!p.has_filename()) p = p.parent_path();  // "/srv/capsule/" → "/srv/capsule"
+    const auto parent = p.parent_path();
+    return parent.empty() || parent == parent.root_path() ? p : parent;
+}
+
 /// The settings a reload cannot change (they shape listeners, TLS, threads and limits).
 std::vector<std::string> restart_only_changes(const config::Config& a, const config::Config& b) {
     std::vector<std::string> changed;
@@ -73,7 +83,7 @@ std::vector<std::string> restart_only_changes(const config::Config& a, const con
     note(a.tls.certificate != b.tls.certificate || a.tls.key != b.tls.key ||
              a.tls.ticket_key_file != b.tls.ticket_key_file || a.tls.session_tickets != b.tls.session_tickets,
          "tls.*");
-    note(a.log.level != b.log.level || a.log.access_log != b.log.access_log, "log.*");
+    note(a.log.level != b.log.level || !(a.log.access_log == b.log.access_log), "log.*");
     note(a.capsule.watch != b.capsule.watch, "capsule.watch");
     return changed;
 }
@@ -151,21 +161,23 @@ int RunningServer::run() {
     shared_->response_timeout = s.response_timeout;
 
     const unsigned count = s.workers ? s.workers : std::max(1u, std::thread::hardware_concurrency());
-    const auto access_log = make_access_log(config_.log);
-    for (unsigned i = 0; i < count; ++i) {
-        workers_.push_back(std::make_unique<net::Worker>(i, *shared_, site));
-        workers_.back()->set_access_log(access_log);
-    }
+    for (unsigned i = 0; i < count; ++i) workers_.push_back(std::make_unique<net::Worker>(i, *shared_, site));
 
     listen();
     if (listeners_.empty()) throw std::runtime_error("no listener could be bound");
 
     if (auto line = drop_privileges(s.user, s.group, s.allow_root); !line.empty()) spdlog::info("{}", line);
+    // Opened as the account that serves, as every reopen after a rotation will be: what works
+    // now keeps working. The workers alone hold it, so a rotated file closes when they let go.
+    if (auto access_log = make_access_log(config_.log.access_log))
+        for (auto& w : workers_) w->set_access_log(access_log);
     std::vector<std::filesystem::path> writable;  // where a reopened access log goes
-    if (const auto& log = config_.log.access_log; log != "stderr" && log != "stdout" && log != "off")
-        writable.push_back(config_directory(log));
-    spdlog::info("{}", restrict_file_access({config_directory(config_.file), config_.capsule.root, "/etc/mime.types",
-                                             "/proc/self"},
+    if (config_.log.access_log.kind == config::AccessLogTarget::Kind::file)
+        writable.push_back(config_directory(config_.log.access_log.file));
+    // The capsule root's parent, not the root alone: a deploy that swaps the capsule by rename
+    // (mv capsule capsule.old && mv capsule.new capsule) hands the reload a new directory.
+    spdlog::info("{}", restrict_file_access({config_directory(config_.file), capsule_access_root(config_.capsule.root),
+                                             "/etc/mime.types", "/proc/self"},
                                             writable));
 
     const auto tick = std::clamp(s.request_timeout / 8, std::chrono::milliseconds(10), std::chrono::milliseconds(250));
@@ -267,18 +279,18 @@ void RunningServer::reload(const char* why) {
 
 void RunningServer::reload_now(const char* why) {
     spdlog::info("{}: reloading {}", why, options_.config_file.string());
+    // Reopen the access log first (same place: moving it needs a restart), so a rotated file
+    // is let go and a new one started whatever becomes of the capsule's reload.
+    try {
+        if (auto access_log = make_access_log(config_.log.access_log))
+            for (auto& w : workers_) w->set_access_log(access_log);
+    } catch (const std::exception& e) {
+        spdlog::warn("access log not reopened, still writing the old one: {}", e.what());
+    }
     try {
         auto fresh = read_config(options_);
         auto site = build_site(fresh);
         for (auto& w : workers_) w->set_site(site);
-        // Reopen the access log (same place: moving it needs a restart), so a rotated file
-        // is let go and a new one started.
-        try {
-            if (auto access_log = make_access_log(config_.log))
-                for (auto& w : workers_) w->set_access_log(access_log);
-        } catch (const std::exception& e) {
-            spdlog::warn("access log not reopened, still writing the old one: {}", e.what());
-        }
         if (const auto ignored = restart_only_changes(config_, fresh); !ignored.empty()) {
             std::string keys;
             for (const auto& k : ignored) keys += (keys.empty() ? "" : ", ") + k;
@@ -297,10 +309,12 @@ void RunningServer::reload_now(const char* why) {
 }  // namespace
 
 int serve(const ServeOptions& options) {
-    // OpenSSL writes to the socket with write(2): a client that resets the connection
-    // mid-response must cost an EPIPE on that connection, not the process.
+    // A peer that resets a connection must cost that connection an EPIPE, not the process:
+    // the socket BIO sends with MSG_NOSIGNAL, but other writes (a notification client, a
+    // closed stdout) would still raise SIGPIPE.
     std::signal(SIGPIPE, SIG_IGN);
     auto config = read_config(options);
+    preflight(config);
     configure_diagnostics(config.log.level);
     RunningServer server(options, std::move(config));
     return server.run();

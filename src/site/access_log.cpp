@@ -14,13 +14,11 @@ void append_hex(std::string& out, unsigned char c) {
     out.push_back(digits[c & 0xF]);
 }
 
-// Length of a valid UTF-8 sequence at s[i] that prints on one line, or 0.
-std::size_t printable_utf8_length(std::string_view s, std::size_t i) {
-    const auto cp = gemini::decode_utf8(s, i);
-    if (cp.bytes == 0) return 0;
-    if (cp.value >= 0x80 && cp.value <= 0x9F) return 0;          // C1 controls
-    if (cp.value == 0x2028 || cp.value == 0x2029) return 0;      // line and paragraph separators
-    return cp.bytes;
+void append_code_point(std::string& out, std::uint32_t cp) {
+    static constexpr char digits[] = "0123456789abcdef";
+    const int width = cp > 0xFFFF ? 8 : 4;
+    out += cp > 0xFFFF ? "\\U" : "\\u";
+    for (int shift = (width - 1) * 4; shift >= 0; shift -= 4) out.push_back(digits[(cp >> shift) & 0xF]);
 }
 
 }  // namespace
@@ -36,13 +34,19 @@ std::string escape_for_log(std::string_view text) {
             ++i;
             continue;
         }
-        if (const auto len = printable_utf8_length(text, i)) {
-            out.append(text.substr(i, len));
-            i += len;
-        } else {
+        const auto cp = gemini::decode_utf8(text, i);
+        if (cp.bytes == 0 || (cp.value >= 0x80 && cp.value <= 0x9F)) {  // not UTF-8, or a C1 control
             append_hex(out, c);
             ++i;
+            continue;
         }
+        // Line and paragraph separators, bidirectional controls and other invisible format
+        // characters: as text they could break or visually reorder the line in a terminal.
+        if (cp.value == 0x2028 || cp.value == 0x2029 || gemini::is_format_character(cp.value))
+            append_code_point(out, cp.value);
+        else
+            out.append(text.substr(i, cp.bytes));
+        i += cp.bytes;
     }
     return out;
 }

@@ -47,7 +47,7 @@ class KapselServer:
     """A running kapsel on 127.0.0.1; use as a context manager or call start()/stop()."""
 
     def __init__(self, capsule=None, server=None, extra_toml="", hostnames=("localhost",), user=None,
-                 capsule_toml=""):
+                 capsule_toml="", access_log="stderr"):
         self.dir = tempfile.mkdtemp(prefix="kapsel-test-")
         self.capsule = os.path.join(self.dir, "capsule")
         if capsule is None:
@@ -82,9 +82,9 @@ class KapselServer:
             {capsule_extra}
             [log]
             level = "debug"
-            access_log = "stderr"
+            access_log = "{access_log}"
             {extra}
-            """).format(server=server_lines, extra=extra_toml, capsule_extra=capsule_toml))
+            """).format(server=server_lines, extra=extra_toml, capsule_extra=capsule_toml, access_log=access_log))
         # An empty OpenSSL configuration: only what kapsel itself sets counts, not Debian's
         # system-wide defaults (which would hide a missing protocol floor, say).
         self.openssl_conf = os.path.join(self.dir, "openssl.cnf")
@@ -250,3 +250,20 @@ def request(port, line, sni="localhost", raw_line=False, context=None, timeout=1
         s.sendall(payload)
         raw, close_notify = read_all(s)
     return Response(raw, close_notify)
+
+
+def request_until_closed(server, path):
+    """One request, read to the server's TCP close: kapsel writes (and flushes) the access-log
+    line before it closes, so the line is in the log when this returns. Returns the status."""
+    s = tls_connect(server.port)
+    s.sendall(server.url(path).encode() + b"\r\n")
+    data, close_notify = read_all(s)
+    raw = s.unwrap() if close_notify else s  # after the close_notify: back to plain TCP
+    raw.settimeout(10)
+    try:
+        while raw.recv(4096):
+            pass
+    except (ConnectionResetError, ssl.SSLError):  # closed with our close_notify unread: closed all the same
+        pass
+    raw.close()
+    return data[:2]

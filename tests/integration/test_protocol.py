@@ -9,7 +9,7 @@ import threading
 import time
 import unittest
 
-from harness import KapselServer, request, tls_connect, read_all, client_context
+from harness import KapselServer, request, request_until_closed, tls_connect, read_all, client_context
 
 
 class Protocol(unittest.TestCase):
@@ -259,6 +259,86 @@ class Protocol(unittest.TestCase):
         m = self.server.wait_for_log(r'"gemini://localhost/\\x1b\[31mforged\\x1b\[0m" 59')
         self.assertNotIn("\x1b", m.string)
 
+    def test_access_log_escapes_bidirectional_and_invisible_characters(self):
+        # U+202E would show the rest of the line reversed in a terminal; U+2066-U+2069, U+200B
+        # and U+FEFF hide or reorder text. In the request and in SNI alike they are escaped.
+        tricky = "\u202e\u2066\u2067\u2068\u2069\u200b\ufeff\u00ad\U000e0041"
+        escaped = "\\u202e\\u2066\\u2067\\u2068\\u2069\\u200b\\ufeff\\u00ad\\U000e0041"
+        # openssl s_client sends the server name's bytes as given (Python's ssl would IDNA-map them).
+        out = subprocess.run(["openssl", "s_client", "-quiet", "-connect", f"127.0.0.1:{self.port}",
+                              "-servername", "sni" + tricky],
+                             input=(self.server.url("/sub/page.gmi?") + tricky + "\r\n").encode(),
+                             capture_output=True, timeout=30)
+        self.assertTrue(out.stdout.startswith(b"20 "), out.stdout[:60] + out.stderr[-300:])
+        line = self.server.wait_for_log(r"/sub/page\.gmi\?.* 20 ").string
+        for ch in tricky:
+            self.assertNotIn(ch, line)
+        self.assertIn('"sni' + escaped + '"', line)
+        self.assertIn("?" + escaped + '"', line)
+
+    def test_bytes_after_the_request_line_do_not_cut_a_large_response(self):
+        # A client that sends more than the request (17 KB after the CRLF) must still get a
+        # 5 MB response whole: closing with its bytes unread would reset the connection.
+        big = os.path.join(self.server.capsule, "five-mb.bin")
+        mark = self.server.mark()
+        with open(big, "wb") as f:
+            f.write(os.urandom(5 * 1024 * 1024))
+        self.server.signal(1)  # SIGHUP: load the new file
+        self.server.wait_for_log(r"reloaded: 12 resources", since=mark)
+        with tls_connect(self.port, timeout=30) as s:
+            s.sendall(self.server.url("/five-mb.bin").encode() + b"\r\n" + b"x" * 17 * 1024)
+            time.sleep(0.2)  # let the extra bytes land in the server's receive queue first
+            raw, close_notify = read_all(s)
+        with open(big, "rb") as f:
+            expected = f.read()
+        self.assertTrue(raw.startswith(b"20 application/octet-stream\r\n"), raw[:40])
+        self.assertEqual(len(raw) - raw.index(b"\r\n") - 2, len(expected))
+        self.assertEqual(raw[raw.index(b"\r\n") + 2:], expected)
+        self.assertTrue(close_notify)
+        logged = self.server.wait_for_log(r'"[^"]*/five-mb\.bin" 20 (\d+) ').group(1)
+        self.assertEqual(int(logged), len(raw))
+
+
+class NagleClients(unittest.TestCase):
+    """Clients that leave Nagle's algorithm on (Python's ssl by default, many C clients): their
+    request must leave at once, not wait for the server's delayed ACK (40 ms on Linux)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = KapselServer().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def request_times(self, context, resume=False, n=10):
+        times, session = [], None
+        for _ in range(n):
+            raw = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+            self.assertEqual(raw.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 0)
+            s = context.wrap_socket(raw, server_hostname="localhost", session=session if resume else None,
+                                    suppress_ragged_eofs=False)
+            started = time.monotonic()
+            s.sendall(self.server.url("/").encode() + b"\r\n")
+            head = s.recv(64)
+            times.append(time.monotonic() - started)
+            self.assertTrue(head.startswith(b"20 "), head)
+            read_all(s)
+            session = s.session
+            s.close()
+        return sorted(times)
+
+    def test_tls_1_3_request_is_answered_without_the_delayed_ack(self):
+        times = self.request_times(client_context())
+        self.assertLess(times[len(times) // 2], 0.010, "median request->response %s" % times)
+
+    def test_tls_1_3_resumed_and_tls_1_2_resumed_as_well(self):
+        for version in (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2):
+            with self.subTest(version=version):
+                ctx = client_context(min_version=version, max_version=version)
+                times = self.request_times(ctx, resume=True)
+                self.assertLess(times[len(times) // 2], 0.010, "median request->response %s" % times)
+
 
 class Timeouts(unittest.TestCase):
     def test_idle_connection_is_closed_at_the_request_timeout(self):
@@ -444,23 +524,6 @@ class Listeners(unittest.TestCase):
 
 
 class AccessLogFile(unittest.TestCase):
-    @staticmethod
-    def request_until_closed(server, path):
-        """One request, read to the server's TCP close: kapsel writes (and flushes) the
-        access-log line before it closes, so the line is in the file when this returns."""
-        s = tls_connect(server.port)
-        s.sendall(server.url(path).encode() + b"\r\n")
-        data, close_notify = read_all(s)
-        raw = s.unwrap()  # after the close_notify: back to plain TCP
-        raw.settimeout(10)
-        try:
-            while raw.recv(4096):
-                pass
-        except ConnectionResetError:  # closed with our close_notify unread: closed all the same
-            pass
-        raw.close()
-        return data[:2]
-
     def test_sighup_reopens_a_rotated_access_log(self):
         server = KapselServer()
         with open(server.config) as f:
@@ -470,12 +533,12 @@ class AccessLogFile(unittest.TestCase):
         server.start()
         try:
             log = os.path.join(server.dir, "access.log")
-            self.assertEqual(self.request_until_closed(server, "/?first"), b"20")
+            self.assertEqual(request_until_closed(server, "/?first"), b"20")
             os.rename(log, log + ".1")  # what logrotate does
             mark = server.mark()
             server.signal(1)  # SIGHUP
             server.wait_for_log(r"reloaded: ", since=mark)
-            self.assertEqual(self.request_until_closed(server, "/?second"), b"20")
+            self.assertEqual(request_until_closed(server, "/?second"), b"20")
             with open(log + ".1") as f:
                 rotated = f.read()
             with open(log) as f:

@@ -4,11 +4,13 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 import unittest
 
-from harness import KapselServer, request, write
+from harness import KapselServer, request, request_until_closed, write
 
 SECRET = "TOP-SECRET-OUTSIDE-THE-CAPSULE"
 
@@ -117,16 +119,74 @@ class Privileges(unittest.TestCase):
             self.assertEqual(set(uids), {str(nobody.pw_uid)})
             self.assertEqual(request(server.port, server.url("/")).status, 20)
 
+    @staticmethod
+    def logs_as_nobody(log_dir_owner):
+        """A server started as root that serves as nobody, logging to logs/access.log; the
+        test directory is opened up so that nobody can read the configuration and capsule."""
+        server = KapselServer(user="nobody", access_log="logs/access.log")
+        os.chmod(server.dir, 0o755)
+        logs = os.path.join(server.dir, "logs")
+        os.mkdir(logs, 0o755)
+        os.chown(logs, log_dir_owner, -1)
+        return server, logs
+
+    @staticmethod
+    def open_files(pid):
+        names = []
+        for fd in os.listdir("/proc/%d/fd" % pid):
+            try:
+                names.append(os.readlink("/proc/%d/fd/%s" % (pid, fd)))
+            except OSError:
+                pass
+        return names
+
+    def wait_closed(self, pid, path, timeout=5.0):
+        deadline = time.monotonic() + timeout
+        while any(name.startswith(path) for name in self.open_files(pid)):
+            self.assertLess(time.monotonic(), deadline, "%s still open: %s" % (path, self.open_files(pid)))
+            time.sleep(0.02)
+
+    def test_log_rotation_works_with_the_shipped_account(self):
+        # The documented rotation, with user = "nobody" and a log directory nobody may write:
+        # new lines go to the new file, and every rotated file is closed.
+        server, logs = self.logs_as_nobody(pwd.getpwnam("nobody").pw_uid)
+        log = os.path.join(logs, "access.log")
+        with server:
+            self.assertEqual(request_until_closed(server, "/?first"), b"20")
+            self.assertEqual(os.stat(log).st_uid, pwd.getpwnam("nobody").pw_uid)
+            for n, marker in ((1, "second"), (2, "third")):
+                os.rename(log, "%s.%d" % (log, n))
+                mark = server.mark()
+                server.signal(signal.SIGHUP)
+                server.wait_for_log(r"reloaded: ", since=mark)
+                self.assertEqual(request_until_closed(server, "/?" + marker), b"20")
+                with open(log) as f:
+                    self.assertIn("/?%s\" 20 " % marker, f.read())
+                self.wait_closed(server.process.pid, "%s.%d" % (log, n))
+            with open(log + ".1") as f:
+                rotated = f.read()
+            self.assertIn("/?first\" 20 ", rotated)
+            self.assertNotIn("?second", rotated)
+            self.assertFalse([line for line in server.log if "not reopened" in line], server.log)
+
+    def test_a_log_directory_the_account_cannot_write_is_refused_at_start(self):
+        server, logs = self.logs_as_nobody(0)  # root's, mode 0755
+        self.addCleanup(server.discard)
+        for command in ("check", "serve"):
+            with self.subTest(command=command):
+                p = server.run(command)
+                self.assertEqual(p.returncode, 2)
+                err = p.stderr.decode()
+                self.assertRegex(err, r"server\.toml:\d+:\d+: log\.access_log: %s is not writable by user nobody"
+                                 % re.escape(logs))
+                self.assertIn("chown nobody " + logs, err)
+
     def test_root_without_a_user_is_refused(self):
         tmp = KapselServer(server={"allow_root": "false"})
         self.addCleanup(tmp.discard)
         p = tmp.run("serve")
         self.assertEqual(p.returncode, 2)
         self.assertIn("refusing to serve as root", p.stderr.decode())
-
-
-if __name__ == "__main__":
-    unittest.main()
 
 
 class Certificates(unittest.TestCase):
@@ -190,6 +250,30 @@ class Landlock(unittest.TestCase):
             r = request(server.port, server.url("/"))
             self.assertEqual(r.body, b"# Testkapsel\n\n=> /sub/ Underkatalog\n")
 
+    def test_a_capsule_swapped_in_by_rename_reloads(self):
+        # A deploy step: mv capsule capsule.old && mv capsule.new capsule, with the capsule
+        # outside the configuration's directory. Landlock allows the capsule's parent.
+        site = tempfile.mkdtemp(prefix="kapsel-site-")
+        self.addCleanup(shutil.rmtree, site, True)
+        root = os.path.join(site, "capsule")
+        write(os.path.join(root, "index.gmi"), "# Gammal\n")
+        write(os.path.join(site, "capsule.new", "index.gmi"), "# Ny version\n")
+        server = KapselServer(capsule_toml="watch = false")
+        with open(server.config) as f:
+            text = f.read()
+        with open(server.config, "w") as f:
+            f.write(text.replace('root = "capsule"', 'root = "%s"' % root))
+        with server:
+            if "limited to reading" not in server.wait_for_log(r"Landlock[^\n]*").group(0):
+                self.skipTest("this kernel offers no Landlock")
+            self.assertEqual(request(server.port, server.url("/")).body, b"# Gammal\n")
+            os.rename(root, os.path.join(site, "capsule.old"))
+            os.rename(os.path.join(site, "capsule.new"), root)
+            mark = server.mark()
+            server.signal(signal.SIGHUP)
+            server.wait_for_log(r"reloaded: ", since=mark)
+            self.assertEqual(request(server.port, server.url("/")).body, b"# Ny version\n")
+
     def test_reload_reads_a_config_file_replaced_by_rename(self):
         # Editors and deploy tools write a new file and rename it over the old one.
         with KapselServer() as server:
@@ -201,3 +285,7 @@ class Landlock(unittest.TestCase):
             server.signal(1)  # SIGHUP
             server.wait_for_log(r"reloaded: ")
             self.assertEqual(request(server.port, server.url("/new.gmi")).status, 20)
+
+
+if __name__ == "__main__":
+    unittest.main()

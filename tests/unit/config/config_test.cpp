@@ -26,7 +26,7 @@ TEST(Config, EmptyFileGivesDocumentedDefaults) {
     EXPECT_EQ(c.tls.certificate, "/etc/kapsel/certs/cert.pem");
     EXPECT_EQ(c.tls.key, "/etc/kapsel/certs/key.pem");
     EXPECT_FALSE(c.server.public_port.has_value());
-    EXPECT_EQ(c.log.access_log, "stderr");
+    EXPECT_EQ(c.log.access_log.kind, kapsel::config::AccessLogTarget::Kind::standard_error);
 }
 
 TEST(Config, ReadsEveryKey) {
@@ -90,7 +90,7 @@ access_log = "access.log"
     EXPECT_EQ(c.feed.paths, (std::vector<std::string>{"artiklar", "anteckningar"}));
     EXPECT_EQ(c.feed.max_entries, 7u);
     EXPECT_EQ(c.log.level, "debug");
-    EXPECT_EQ(c.log.access_log, "/etc/kapsel/access.log");
+    EXPECT_EQ(c.log.access_log.file, "/etc/kapsel/access.log");
 }
 
 struct ErrorCase {
@@ -129,6 +129,10 @@ INSTANTIATE_TEST_SUITE_P(Table, ConfigErrors, testing::Values(
     ErrorCase{"timeout_range", "[server]\nrequest_timeout = 0\n", 2, 19, "server.request_timeout must be between"},
     ErrorCase{"bad_listen", "[server]\nlisten = [\"127.0.0.1\"]\n", 2, 11, "is not ADDRESS:PORT"},
     ErrorCase{"bad_port", "[server]\nlisten = [\"127.0.0.1:70000\"]\n", 2, 11, "out of range"},
+    ErrorCase{"listen_name", "[server]\nlisten = [\"localhost:1965\"]\n", 2, 11, "'localhost' is not an IP address"},
+    ErrorCase{"listen_twice", "[server]\nlisten = [\"127.0.0.1:1965\", \"127.0.0.1:1965\"]\n", 2, 29,
+              "127.0.0.1:1965 overlaps 127.0.0.1:1965"},
+    ErrorCase{"listen_overlap", "[server]\nlisten = [\"[::]:1965\", \"[::1]:1965\"]\n", 2, 24, "overlaps [::]:1965"},
     ErrorCase{"empty_listen", "[server]\nlisten = []\n", 2, 10, "at least one address"},
     ErrorCase{"bad_hostname", "[server]\nhostnames = [\"a b\"]\n", 2, 14, "not a valid hostname"},
     ErrorCase{"server_not_table", "server = 1\n", 1, 10, "must be a table"},
@@ -141,6 +145,22 @@ INSTANTIATE_TEST_SUITE_P(Table, ConfigErrors, testing::Values(
     ErrorCase{"public_port", "[server]\npublic_port = 0\n", 2, 15, "between 1 and 65535"}),
     [](const testing::TestParamInfo<ErrorCase>& info) { return std::string(info.param.name); });
 
+TEST(ListenAddress, WildcardsOfBothFamiliesAndEphemeralPortsCoexist) {
+    const auto c = parse_config("[server]\nlisten = [\"0.0.0.0:1965\", \"[::]:1965\", \"127.0.0.1:0\", \"127.0.0.1:0\"]\n",
+                                "server.toml");
+    EXPECT_EQ(c.server.listen.size(), 4u);
+}
+
+TEST(Config, RemembersWhereKeysWereWritten) {
+    const auto c = parse_config("[server]\n\nuser = \"nobody\"\n[log]\naccess_log = \"off\"\n", "conf/server.toml");
+    EXPECT_EQ(c.positions.at("server.user").line, 3);
+    EXPECT_EQ(c.positions.at("server.user").column, 8);
+    EXPECT_EQ(c.log.access_log.kind, kapsel::config::AccessLogTarget::Kind::off);
+    const auto e = c.error_at("server.user", "no such user");
+    EXPECT_STREQ(e.what(), "conf/server.toml:3:8: no such user");
+    EXPECT_STREQ(c.error_at("tls.key", "x").what(), "conf/server.toml: x");
+}
+
 TEST(ListenAddress, ParsesBothFamilies) {
     EXPECT_EQ(parse_listen_address("[::]:1965").host, "::");
     EXPECT_EQ(parse_listen_address("0.0.0.0:0").port, 0);
@@ -149,6 +169,9 @@ TEST(ListenAddress, ParsesBothFamilies) {
     EXPECT_THROW(parse_listen_address(":1965"), std::invalid_argument);
     EXPECT_THROW(parse_listen_address("1.2.3.4:"), std::invalid_argument);
     EXPECT_THROW(parse_listen_address("1.2.3.4:12a"), std::invalid_argument);
+    EXPECT_THROW(parse_listen_address("localhost:1965"), std::invalid_argument);
+    EXPECT_THROW(parse_listen_address("1.2.3:1965"), std::invalid_argument);
+    EXPECT_THROW(parse_listen_address("[fe80::1%eth0]:1965"), std::invalid_argument);
 }
 
 TEST(Config, MissingFileIsAnErrorNamingIt) {

@@ -18,7 +18,15 @@ TEST(EscapeForLog, Table) {
         {"quote\"back\\slash", "quote\\x22back\\x5cslash"},
         {"Umeå", "Umeå"},
         {"\xc2\x85nel", "\\xc2\\x85nel"},              // C1 NEL
-        {"\xe2\x80\xa8sep", "\\xe2\\x80\\xa8sep"},     // U+2028
+        {"\xe2\x80\xa8sep", "\\u2028sep"},              // line separator
+        {"a\xe2\x80\xae" "b", "a\\u202eb"},               // RIGHT-TO-LEFT OVERRIDE
+        {"\xe2\x81\xa6\xe2\x81\xa9", "\\u2066\\u2069"},     // isolates
+        {"zero\xe2\x80\x8bwidth", "zero\\u200bwidth"},  // ZERO WIDTH SPACE
+        {"\xef\xbb\xbf" "bom", "\\ufeffbom"},               // BOM / ZWNBSP
+        {"soft\xc2\xadhyphen", "soft\\u00adhyphen"},
+        {"tag\xf3\xa0\x81\x81", "tag\\U000e0041"},     // TAG LATIN CAPITAL LETTER A
+        {"\xe2\x80\x8e\xd8\x9c", "\\u200e\\u061c"},     // LRM, ARABIC LETTER MARK
+        {"arrow \xe2\x86\x92 ok", "arrow \xe2\x86\x92 ok"},   // ordinary symbols stay
         {"\xff\xfe", "\\xff\\xfe"},
         {"\xc0\xae", "\\xc0\\xae"},                    // overlong
         {std::string("nul\0x", 5), "nul\\x00x"},
