@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages kapsel needs to build, run and test, when any is missing.
+# Installs the Debian packages (12 bookworm or 13 trixie) kapsel needs to build, run and test, when any is missing.
 # Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 
@@ -10,7 +10,7 @@ packages=(
   libasio-dev libssl-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev
   # tests: unit, integration clients, feed parser, TLS scanner, fuzzing
   googletest libgtest-dev python3 python3-feedparser openssl ncat sslscan
-  clang libclang-rt-14-dev
+  clang libclang-rt-dev
 )
 
 missing=()

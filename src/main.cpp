@@ -9,6 +9,7 @@
 #include "config/config.hpp"
 #include "server/preflight.hpp"
 #include "server/server.hpp"
+#include "text/ascii.hpp"
 #include "version.hpp"
 
 namespace {
@@ -29,7 +30,7 @@ int check(const std::filesystem::path& file) {
 int feed(const std::filesystem::path& file, std::string host) {
     const auto config = kapsel::config::load_config(file);
     if (host.empty()) host = config.server.hostnames.front();
-    for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    kapsel::text::lower_in_place(host);
     const auto capsule = kapsel::capsule::load_capsule(config);
     const auto* response = capsule->find(host, "/atom.xml");
     if (!response) {

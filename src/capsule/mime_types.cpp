@@ -2,13 +2,16 @@
 
 #include <algorithm>
 
+#include "text/ascii.hpp"
+#include "text/language_tag.hpp"
+#include "text/lines.hpp"
+
 namespace kapsel::capsule {
 namespace {
 
 bool is_name_char(char c) {
     // RFC 6838 restricted-name characters.
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '!' || c == '#' ||
-           c == '$' || c == '&' || c == '-' || c == '^' || c == '_' || c == '.' || c == '+';
+    return text::is_alnum(c) || c == '!' || c == '#' || c == '$' || c == '&' || c == '-' || c == '^' || c == '_' || c == '.' || c == '+';
 }
 
 bool is_mime_type(std::string_view t) {
@@ -19,29 +22,12 @@ bool is_mime_type(std::string_view t) {
            std::all_of(subtype.begin(), subtype.end(), is_name_char);
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
-
-bool is_language_list(std::string_view lang) {
-    return !lang.empty() && std::all_of(lang.begin(), lang.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == ',';
-    });
-}
-
 }  // namespace
 
-MimeTable parse_mime_types(std::string_view text) {
+MimeTable parse_mime_types(std::string_view contents) {
     MimeTable table;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        const std::size_t nl = text.find('\n', pos);
-        std::string_view line = text.substr(pos, nl == std::string_view::npos ? text.npos : nl - pos);
-        pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    for (const text::Line& l : text::Lines(contents)) {
+        std::string_view line = l.content;
         if (const std::size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
 
         std::string type;
@@ -55,10 +41,10 @@ MimeTable parse_mime_types(std::string_view text) {
             i = end;
             if (first) {
                 if (!is_mime_type(token)) break;
-                type = lower(token);
+                type = text::to_lower(token);
                 first = false;
             } else if (std::all_of(token.begin(), token.end(), is_name_char)) {
-                table.try_emplace(lower(token), type);
+                table.try_emplace(text::to_lower(token), type);
             }
         }
     }
@@ -82,14 +68,14 @@ MimeTable builtin_mime_types() {
 
 std::string gemtext_mime(std::string_view lang) {
     std::string out = "text/gemini; charset=utf-8";
-    if (is_language_list(lang)) out += "; lang=" + std::string(lang);
+    if (text::is_language_tag(lang)) out += "; lang=" + std::string(lang);
     return out;
 }
 
 std::string mime_type_for(std::string_view filename, const MimeTable& table, std::string_view lang) {
     const std::size_t dot = filename.rfind('.');
     if (dot == std::string_view::npos || dot == 0 || dot + 1 == filename.size()) return std::string(fallback_mime);
-    const std::string ext = lower(filename.substr(dot + 1));
+    const std::string ext = text::to_lower(filename.substr(dot + 1));
     if (ext == "gmi" || ext == "gemini") return gemtext_mime(lang);
     if (ext == "txt") return std::string(plain_text_mime);
     if (const auto it = table.find(ext); it != table.end()) return it->second;

@@ -22,7 +22,7 @@ MimeTable parse_mime_types(std::string_view text);
 MimeTable builtin_mime_types();
 
 /// "text/gemini; charset=utf-8; lang=sv" (no lang parameter when `lang` is empty or not a
-/// plausible language list).
+/// BCP 47 language tag).
 std::string gemtext_mime(std::string_view lang);
 
 /// The type for `filename`: .gmi/.gemini are gemtext in `lang`, .txt plain UTF-8 text, others

@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kapsel::config {
@@ -46,6 +47,10 @@ struct ListenAddress {
 /// Parses "ADDR:PORT" or "[V6ADDR]:PORT", ADDR an IP address (host names are not resolved);
 /// throws std::invalid_argument with a message.
 ListenAddress parse_listen_address(const std::string& text);
+
+/// The first of `earlier` that `a` could not bind beside: the same address and port, or a
+/// wildcard and an address of the same family on one port. Port 0 never overlaps.
+std::optional<ListenAddress> overlapping_listener(const std::vector<ListenAddress>& earlier, const ListenAddress& a);
 
 struct ServerSettings {
     std::vector<ListenAddress> listen{{"0.0.0.0", 1965}, {"::", 1965}};

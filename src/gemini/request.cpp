@@ -4,6 +4,7 @@
 
 #include "gemini/uri.hpp"
 #include "gemini/utf8.hpp"
+#include "text/ascii.hpp"
 
 // What is refused, and with which status (first rule that applies wins, in this order):
 //   59  empty line; longer than 1024 bytes; leading BOM; a control character (C0, DEL, or a
@@ -12,7 +13,8 @@
 //       breaks RFC 3986 §3.1; a '%' not followed by two hex digits; userinfo ('@' in the
 //       authority); a malformed host or IPv6 literal; a port that is not digits or is above
 //       65535; a gemini URI without an authority or with an empty host; '[' or ']' outside
-//       the host; a path segment that decodes to invalid UTF-8 or a control character.
+//       the host; a ".." that would climb above "/" (also written %2e%2e); a path segment that
+//       decodes to invalid UTF-8 or a control character.
 //   51  a path segment that decodes to something containing '/', '\' or NUL, or that begins
 //       with '.' once dot segments are removed (dot-files: "/.git/config", "/.env").
 // Decisions where the RFC leaves room:
@@ -45,11 +47,6 @@ bool is_never_allowed(char c) noexcept {
     }
 }
 
-void to_ascii_lower(std::string& s) noexcept {
-    for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-}
-
 bool is_reg_name_char(char c) noexcept {
     return is_unreserved(c) || is_sub_delim(c) || static_cast<unsigned char>(c) >= 0x80;
 }
@@ -64,7 +61,7 @@ std::optional<Rejection> parse_host_port(std::string_view authority, Request& re
         const std::string_view literal = authority.substr(1, close - 1);
         if (!is_ipv6_address(literal)) return bad_request("invalid IPv6 address");
         request.host.assign(literal);
-        to_ascii_lower(request.host);
+        text::lower_in_place(request.host);
         const std::string_view after = authority.substr(close + 1);
         if (!after.empty()) {
             if (after[0] != ':') return bad_request("invalid host");
@@ -84,7 +81,7 @@ std::optional<Rejection> parse_host_port(std::string_view authority, Request& re
         if (!is_valid_utf8(host) || has_control_character(host)) return bad_request("invalid host");
         for (char c : host)
             if (!is_reg_name_char(c)) return bad_request("invalid host");
-        to_ascii_lower(host);
+        text::lower_in_place(host);
         if (!host.empty() && host.back() == '.') {
             host.pop_back();
             if (host.empty() || host.back() == '.') return bad_request("invalid host");
@@ -105,7 +102,11 @@ std::optional<Rejection> parse_host_port(std::string_view authority, Request& re
 
 // Raw absolute path → decoded, dot-free path in request.path.
 std::optional<Rejection> normalise_path(std::string_view raw, Request& request) {
-    const std::string resolved = remove_dot_segments(decode_percent_dots(raw));
+    // RFC 3986 would keep "/../x" at "/x"; a client never sends that for a page it saw, so
+    // it is a probe or a broken client: refused, like every other malformed request.
+    const auto dotless = remove_dot_segments(decode_percent_dots(raw));
+    if (!dotless) return bad_request("path climbs above the root");
+    const std::string& resolved = *dotless;
     std::vector<std::string> segments;
     std::string_view rest = std::string_view(resolved).substr(1);
     while (true) {
@@ -165,7 +166,7 @@ ParsedRequest parse_request(std::string_view line) {
     Request request;
     request.scheme.assign(line.substr(0, colon));
     if (!is_valid_scheme(request.scheme)) return bad_request("invalid scheme");
-    to_ascii_lower(request.scheme);
+    text::lower_in_place(request.scheme);
     if (!has_valid_percent_escapes(line)) return bad_request("bad percent-escape");
 
     std::string_view rest = line.substr(colon + 1);
@@ -213,23 +214,6 @@ LineState find_request_line(std::string_view received, std::size_t& line_length)
     // 1025 bytes whose last is not CR: no CRLF can end the URI in time any more.
     if (received.size() == limit - 1 && received.back() != '\r') return LineState::too_long;
     return LineState::incomplete;
-}
-
-std::string encode_path(std::string_view decoded_path) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(decoded_path.size());
-    for (char c : decoded_path) {
-        if (is_unreserved(c) || is_sub_delim(c) || c == '/' || c == ':' || c == '@') {
-            out.push_back(c);
-        } else {
-            const auto b = static_cast<unsigned char>(c);
-            out.push_back('%');
-            out.push_back(hex[b >> 4]);
-            out.push_back(hex[b & 0x0F]);
-        }
-    }
-    return out;
 }
 
 }  // namespace kapsel::gemini

@@ -37,8 +37,8 @@ using ParsedRequest = std::variant<Request, Rejection>;
 /// the line is empty, too long, has a BOM, control characters, invalid UTF-8, is a relative
 /// reference or has no scheme, has userinfo or a fragment, a bad percent-escape, a bad port,
 /// or a gemini URI without host. Path rules (decoded '/', '\\' or NUL inside a segment,
-/// dot-files) reject with 51 (not found) or 59 as documented in the implementation; ".." can
-/// never climb above "/".
+/// dot-files) reject with 51 (not found) or 59 as documented in the implementation; a ".."
+/// that would climb above "/" is 59.
 ParsedRequest parse_request(std::string_view line);
 
 /// The outcome of reading the request line from a byte stream.
@@ -48,9 +48,5 @@ enum class LineState { incomplete, complete, too_long };
 /// end a request. `too_long` once more than 1024 bytes precede any CRLF (1026 bytes buffered
 /// without a CRLF at or before offset 1024). On `complete`, `line_length` is the URI's length.
 LineState find_request_line(std::string_view received, std::size_t& line_length);
-
-/// Percent-encodes a normalised path for use in a redirect or a link (keeps '/' and unreserved
-/// characters, and UTF-8 as %XX).
-std::string encode_path(std::string_view decoded_path);
 
 }  // namespace kapsel::gemini

@@ -2,18 +2,14 @@
 
 #include <vector>
 
+#include "text/ascii.hpp"
+
 namespace kapsel::gemini {
 namespace {
 
-bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
+using text::hex_value;
+using text::is_alpha;
+using text::is_digit;
 
 // dec-octet: 0–255 without leading zeros.
 bool is_dec_octet(std::string_view s) noexcept {
@@ -93,35 +89,37 @@ bool has_valid_percent_escapes(std::string_view s) noexcept {
     return true;
 }
 
-std::string percent_decode(std::string_view s) {
+namespace {
+
+// Decodes the %XX escapes of `s` whose byte `wanted` accepts; the others stay as written.
+template <typename Wanted>
+std::string decode_escapes(std::string_view s, Wanted wanted) {
     std::string out;
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size()) {
-            out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
+        const int hi = s[i] == '%' && i + 2 < s.size() ? hex_value(s[i + 1]) : -1;
+        const int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
+        if (lo >= 0 && wanted(static_cast<char>(hi * 16 + lo))) {
+            out.push_back(static_cast<char>(hi * 16 + lo));
             i += 2;
         } else {
             out.push_back(s[i]);
         }
     }
     return out;
+}
+
+}  // namespace
+
+std::string percent_decode(std::string_view s) {
+    return decode_escapes(s, [](char) { return true; });
 }
 
 std::string decode_percent_dots(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && s[i + 1] == '2' && (s[i + 2] == 'e' || s[i + 2] == 'E')) {
-            out.push_back('.');
-            i += 2;
-        } else {
-            out.push_back(s[i]);
-        }
-    }
-    return out;
+    return decode_escapes(s, [](char c) { return c == '.'; });
 }
 
-std::string remove_dot_segments(std::string_view absolute_path) {
+std::optional<std::string> remove_dot_segments(std::string_view absolute_path) {
     // Segment by segment, which for an absolute path is what §5.2.4's buffer loop computes.
     std::vector<std::string_view> kept;
     std::string_view rest = absolute_path.substr(absolute_path.empty() ? 0 : 1);
@@ -130,7 +128,10 @@ std::string remove_dot_segments(std::string_view absolute_path) {
         const std::string_view segment = rest.substr(0, slash);
         const bool last = slash == std::string_view::npos;
         if (segment == "." || segment == "..") {
-            if (segment == ".." && !kept.empty()) kept.pop_back();
+            if (segment == "..") {
+                if (kept.empty()) return std::nullopt;  // above the root
+                kept.pop_back();
+            }
             if (last) kept.emplace_back();  // "/a/." and "/a/b/.." end in a slash
         } else {
             kept.push_back(segment);
@@ -159,6 +160,41 @@ bool is_ipv6_address(std::string_view s) noexcept {
     const int r = count_ipv6_groups(right, true);
     if (l < 0 || r < 0) return false;
     return l + r <= 7;
+}
+
+std::string encode_path(std::string_view decoded_path) {
+    std::string out;
+    out.reserve(decoded_path.size());
+    for (const char c : decoded_path) {
+        if (is_unreserved(c) || is_sub_delim(c) || c == '/' || c == ':' || c == '@') {
+            out.push_back(c);
+        } else {
+            out.push_back('%');
+            text::append_hex(out, static_cast<unsigned char>(c));
+        }
+    }
+    return out;
+}
+
+std::string base_url(std::string_view host, std::optional<std::uint16_t> public_port) {
+    std::string out = "gemini://";
+    if (host.find(':') != std::string_view::npos && !host.starts_with('[')) {
+        out += '[';
+        out += host;
+        out += ']';
+    } else {
+        out += host;
+    }
+    if (public_port && *public_port != 1965) out += ":" + std::to_string(*public_port);
+    out += '/';
+    return out;
+}
+
+std::string absolute_url(std::string_view base, std::string_view path) {
+    std::string out(base);
+    if (!out.empty() && out.back() == '/' && path.starts_with('/')) out.pop_back();
+    out += encode_path(path);
+    return out;
 }
 
 }  // namespace kapsel::gemini

@@ -18,6 +18,7 @@
 #include <system_error>
 
 #include "net/openssl_error.hpp"
+#include "text/ascii.hpp"
 
 namespace kapsel::net {
 namespace {
@@ -55,6 +56,14 @@ PKey read_key(const std::filesystem::path& file) {
     PKey key(PEM_read_PrivateKey(f.get(), nullptr, nullptr, nullptr));
     if (!key) fail(file, "not a PEM private key: " + take_openssl_error());
     return key;
+}
+
+Cert read_certificate(const std::filesystem::path& file) {
+    File in(std::fopen(file.c_str(), "r"));
+    if (!in) fail(file, "cannot read: " + std::system_category().message(errno));
+    Cert cert(PEM_read_X509(in.get(), nullptr, nullptr, nullptr));
+    if (!cert) fail(file, "not a PEM certificate: " + take_openssl_error());
+    return cert;
 }
 
 Cert make_certificate(EVP_PKEY* key, const std::vector<std::string>& hostnames) {
@@ -120,12 +129,10 @@ std::string fingerprint(X509* cert) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     X509_digest(cert, EVP_sha256(), md, &len);
-    static constexpr char digits[] = "0123456789ABCDEF";
     std::string out;
     for (unsigned i = 0; i < len; ++i) {
         if (i) out += ':';
-        out += digits[md[i] >> 4];
-        out += digits[md[i] & 0xF];
+        text::append_hex(out, md[i]);
     }
     return out;
 }
@@ -151,21 +158,22 @@ std::optional<CertificateProblem> inspect_certificate(const std::filesystem::pat
     if (have_cert && !have_key)
         return CertificateProblem{true, key_file.string() + ": missing, but its certificate " + certificate.string() +
                                             " exists; restore the key, or remove the certificate to have a new pair made"};
+    PKey key;
     try {
-        PKey key;
         if (have_key) key = read_key(key_file);
-        if (!have_cert) return std::nullopt;
-        File in(std::fopen(certificate.c_str(), "r"));
-        if (!in) return CertificateProblem{false, certificate.string() + ": cannot read: " +
-                                                      std::system_category().message(errno)};
-        Cert cert(PEM_read_X509(in.get(), nullptr, nullptr, nullptr));
-        if (!cert) return CertificateProblem{false, certificate.string() + ": not a PEM certificate: " + take_openssl_error()};
-        if (X509_check_private_key(cert.get(), key.get()) != 1) {
-            ERR_clear_error();
-            return CertificateProblem{true, key_file.string() + ": does not match the certificate " + certificate.string()};
-        }
     } catch (const std::runtime_error& e) {
         return CertificateProblem{true, e.what()};
+    }
+    if (!have_cert) return std::nullopt;
+    Cert cert;
+    try {
+        cert = read_certificate(certificate);
+    } catch (const std::runtime_error& e) {
+        return CertificateProblem{false, e.what()};
+    }
+    if (X509_check_private_key(cert.get(), key.get()) != 1) {
+        ERR_clear_error();
+        return CertificateProblem{true, key_file.string() + ": does not match the certificate " + certificate.string()};
     }
     return std::nullopt;
 }
@@ -209,10 +217,7 @@ CertificateStatus ensure_certificate(const std::filesystem::path& certificate,
         status.created = true;
     }
 
-    File in(std::fopen(certificate.c_str(), "r"));
-    if (!in) fail(certificate, "cannot read: " + std::system_category().message(errno));
-    Cert cert(PEM_read_X509(in.get(), nullptr, nullptr, nullptr));
-    if (!cert) fail(certificate, "not a PEM certificate: " + take_openssl_error());
+    const Cert cert = read_certificate(certificate);
     status.fingerprint = fingerprint(cert.get());
     status.not_after = not_after(cert.get());
     return status;

@@ -13,18 +13,15 @@
 #include <chrono>
 #include <system_error>
 
+#include "limits/client_address.hpp"
+
 namespace kapsel::net {
 namespace {
 
 Client describe(const asio::ip::tcp::endpoint& peer) {
-    const auto address = peer.address().is_v6() && peer.address().to_v6().is_v4_mapped()
-                             ? asio::ip::address(asio::ip::make_address_v4(asio::ip::v4_mapped, peer.address().to_v6()))
-                             : peer.address();
-    const std::string port = std::to_string(peer.port());
-    if (address.is_v4()) return {address.to_string() + ":" + port, address.to_string()};
-    auto bytes = address.to_v6().to_bytes();
-    std::fill(bytes.begin() + 8, bytes.end(), 0);
-    return {"[" + address.to_string() + "]:" + port, asio::ip::address_v6(bytes).to_string() + "/64"};
+    const auto a = peer.address().is_v4() ? limits::ClientAddress::ipv4(peer.address().to_v4().to_bytes(), peer.port())
+                                          : limits::ClientAddress::ipv6(peer.address().to_v6().to_bytes(), peer.port());
+    return {limits::endpoint_text(a), limits::limit_key(a)};
 }
 
 asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, std::vector<std::unique_ptr<Worker>>& workers,
@@ -52,10 +49,10 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, std::vector
         }
         Client client = describe(peer);
         const auto verdict = worker.shared().admission.admit(client.limit_key);
-        if (verdict != site::Admission::Verdict::admitted) {
+        if (verdict != limits::Admission::Verdict::admitted) {
             // Refused before any TLS work: closing costs next to nothing.
             spdlog::debug("{}: refused, {}", client.endpoint,
-                          verdict == site::Admission::Verdict::server_full ? "server at max_connections"
+                          verdict == limits::Admission::Verdict::server_full ? "server at max_connections"
                                                                           : "address at max_connections_per_address");
             socket.close(ec);
             continue;

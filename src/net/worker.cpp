@@ -1,28 +1,28 @@
 #include "net/worker.hpp"
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace kapsel::net {
 
-void Connection::cancel() {
-    cancelled = true;
-    asio::error_code ignored;
-    socket.cancel(ignored);
+std::chrono::milliseconds Limits::sweep_tick() const {
+    return std::clamp(request_timeout / 8, std::chrono::milliseconds(10), std::chrono::milliseconds(250));
 }
 
-Worker::Worker(unsigned id, SharedState& shared, std::shared_ptr<const site::Site> site)
-    : id_(id), shared_(shared), site_(std::move(site)) {}
+Worker::Worker(SharedState& shared, std::shared_ptr<const site::Site> site)
+    : shared_(shared), site_(std::move(site)) {}
 
 Worker::~Worker() {
     stop();
     join();
 }
 
-void Worker::start(std::chrono::milliseconds tick) {
-    tick_ = tick;
+void Worker::start() {
     arm_sweep();
     thread_ = std::thread([this] {
         try {
@@ -30,7 +30,7 @@ void Worker::start(std::chrono::milliseconds tick) {
         } catch (const std::exception& e) {
             // Its connections would hang and fill the caps: exit at once (status 70) rather
             // than go on half-working; a supervisor restarts the server.
-            spdlog::critical("worker {} failed: {}; stopping", id_, e.what());
+            spdlog::critical("a worker thread failed: {}; stopping", e.what());
             std::quick_exit(70);
         }
     });
@@ -48,6 +48,11 @@ void Worker::set_site(std::shared_ptr<const site::Site> site) {
 
 void Worker::set_access_log(std::shared_ptr<spdlog::logger> log) {
     asio::post(context_, [this, log = std::move(log)]() mutable { access_log_ = std::move(log); });
+}
+
+void Worker::serve(asio::ip::tcp::socket socket, Client client, std::uint16_t local_port) {
+    asio::co_spawn(context_, serve_connection(*this, std::move(socket), std::move(client), local_port),
+                   asio::detached);
 }
 
 void Worker::close_idle() {
@@ -76,7 +81,7 @@ void Worker::unlink(Connection& c) {
 }
 
 void Worker::arm_sweep() {
-    sweep_timer_.expires_after(tick_);
+    sweep_timer_.expires_after(shared_.limits.sweep_tick());
     sweep_timer_.async_wait([this](const asio::error_code& ec) {
         if (ec) return;
         sweep();

@@ -154,14 +154,13 @@ int RunningServer::run() {
         spdlog::warn("descriptor limit is {}, below the {} that max_connections = {} needs", got, wanted_fds,
                      s.max_connections);
 
-    shared_ = std::make_unique<net::SharedState>(s.max_connections, s.max_connections_per_address,
-                                                 s.rate_limit_per_second, s.rate_limit_burst);
+    shared_ = std::make_unique<net::SharedState>(net::Limits{s.request_timeout, s.response_timeout}, s.max_connections,
+                                                 s.max_connections_per_address, s.rate_limit_per_second,
+                                                 s.rate_limit_burst);
     shared_->tls = tls_->native();
-    shared_->request_timeout = s.request_timeout;
-    shared_->response_timeout = s.response_timeout;
 
     const unsigned count = s.workers ? s.workers : std::max(1u, std::thread::hardware_concurrency());
-    for (unsigned i = 0; i < count; ++i) workers_.push_back(std::make_unique<net::Worker>(i, *shared_, site));
+    for (unsigned i = 0; i < count; ++i) workers_.push_back(std::make_unique<net::Worker>(*shared_, site));
 
     listen();
     if (listeners_.empty()) throw std::runtime_error("no listener could be bound");
@@ -180,8 +179,7 @@ int RunningServer::run() {
                                              "/etc/mime.types", "/proc/self"},
                                             writable));
 
-    const auto tick = std::clamp(s.request_timeout / 8, std::chrono::milliseconds(10), std::chrono::milliseconds(250));
-    for (auto& w : workers_) w->start(tick);
+    for (auto& w : workers_) w->start();
     for (auto& l : listeners_) {
         l->start(workers_);
         const auto ep = l->endpoint();
@@ -260,10 +258,7 @@ void RunningServer::forget_idle_clients() {
     housekeeping_timer_.expires_after(std::chrono::seconds(30));
     housekeeping_timer_.async_wait([this](const asio::error_code& ec) {
         if (ec) return;
-        {
-            std::lock_guard lock(shared_->rate_mutex);
-            shared_->rate_limiter.forget_idle(std::chrono::steady_clock::now());
-        }
+        shared_->rate_limiter.forget_idle(std::chrono::steady_clock::now());
         forget_idle_clients();
     });
 }

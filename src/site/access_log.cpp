@@ -3,22 +3,21 @@
 #include <cstdio>
 
 #include "gemini/utf8.hpp"
+#include "text/ascii.hpp"
 
 namespace kapsel::site {
 namespace {
 
 void append_hex(std::string& out, unsigned char c) {
-    static constexpr char digits[] = "0123456789abcdef";
     out += "\\x";
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 0xF]);
+    text::append_hex(out, c, text::HexCase::lower);
 }
 
+// \u202e, or \U000e0041 beyond the BMP.
 void append_code_point(std::string& out, std::uint32_t cp) {
-    static constexpr char digits[] = "0123456789abcdef";
-    const int width = cp > 0xFFFF ? 8 : 4;
     out += cp > 0xFFFF ? "\\U" : "\\u";
-    for (int shift = (width - 1) * 4; shift >= 0; shift -= 4) out.push_back(digits[(cp >> shift) & 0xF]);
+    for (int shift = cp > 0xFFFF ? 24 : 8; shift >= 0; shift -= 8)
+        text::append_hex(out, static_cast<unsigned char>(cp >> shift), text::HexCase::lower);
 }
 
 }  // namespace

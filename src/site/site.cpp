@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "gemini/request.hpp"
+#include "gemini/uri.hpp"
 
 namespace kapsel::site {
 

@@ -44,7 +44,6 @@ public:
     Reply respond(std::string_view line, std::uint16_t local_port) const;
 
     const capsule::Capsule& capsule() const { return *capsule_; }
-    const HostRules& rules() const { return rules_; }
 
 private:
     bool serves_host(std::string_view host) const;

@@ -1,6 +1,6 @@
 #include "syndication/atom_writer.hpp"
 
-#include "syndication/url_path.hpp"
+#include "gemini/uri.hpp"
 #include "syndication/xml_text.hpp"
 #include "version.hpp"
 
@@ -52,8 +52,8 @@ std::string write_atom(const FeedInfo& feed, std::vector<Entry> entries) {
     if (!feed.subtitle.empty()) element(out, "  ", "subtitle", feed.subtitle);
     element(out, "  ", "updated", entries.empty() ? "1970-01-01T00:00:00Z" : to_rfc3339(entries.front().updated));
     author(out, "  ", feed.author.empty() ? feed.title : feed.author);
-    link(out, "  ", "self", "application/atom+xml", absolute_url(feed.base_url, feed.self_path));
-    link(out, "  ", "alternate", "text/gemini", absolute_url(feed.base_url, feed.index_path));
+    link(out, "  ", "self", "application/atom+xml", gemini::absolute_url(feed.base_url, feed.self_path));
+    link(out, "  ", "alternate", "text/gemini", gemini::absolute_url(feed.base_url, feed.index_path));
     out += "  <generator version=\"" + xml_escape(kapsel::version) + "\">kapsel</generator>\n";
 
     for (const Entry& e : entries) {
@@ -67,7 +67,7 @@ std::string write_atom(const FeedInfo& feed, std::vector<Entry> entries) {
         for (const Author& a : e.authors) author(out, "    ", a.name);
         element(out, "    ", "summary", e.summary);
         out += "    <content type=\"text\">" + xml_escape(e.content) + "</content>\n";
-        link(out, "    ", "alternate", "text/gemini", absolute_url(feed.base_url, e.path));
+        link(out, "    ", "alternate", "text/gemini", gemini::absolute_url(feed.base_url, e.path));
         out += "  </entry>\n";
     }
     out += "</feed>\n";

@@ -79,12 +79,4 @@ UtcKey utc_sort_key(const DateTime& dt) {
     return {seconds, dt.nanosecond};
 }
 
-std::string to_swedish_date(const DateTime& dt) {
-    static constexpr std::array<const char*, 12> months{"januari", "februari", "mars",      "april",
-                                                        "maj",     "juni",     "juli",      "augusti",
-                                                        "september", "oktober", "november", "december"};
-    const int m = dt.month >= 1 && dt.month <= 12 ? dt.month : 1;
-    return std::to_string(dt.day) + " " + months[static_cast<std::size_t>(m - 1)] + " " + std::to_string(dt.year);
-}
-
 }  // namespace kapsel::syndication

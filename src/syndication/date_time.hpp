@@ -1,5 +1,5 @@
 #pragma once
-/// Dates from front matter: validation, RFC 3339 text, a UTC sort key and Swedish prose.
+/// Dates from front matter: validation, RFC 3339 text and a UTC sort key (in words: wording.hpp).
 
 #include <compare>
 #include <cstdint>
@@ -45,8 +45,5 @@ struct UtcKey {
 
 /// Computed arithmetically (proleptic Gregorian), no time zone database.
 UtcKey utc_sort_key(const DateTime& dt);
-
-/// "20 mars 2023".
-std::string to_swedish_date(const DateTime& dt);
 
 }  // namespace kapsel::syndication

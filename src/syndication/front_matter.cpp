@@ -5,21 +5,13 @@
 
 #include "syndication/document_error.hpp"
 #include "syndication/xml_text.hpp"
+#include "text/language_tag.hpp"
+#include "text/lines.hpp"
 
 namespace kapsel::syndication {
 namespace {
 
 constexpr std::string_view delimiter = "+++";
-
-// One line of `text` starting at `pos`, without its line ending; `next` is where the
-// following line starts (text.size() at the end).
-std::string_view line_at(std::string_view text, std::size_t pos, std::size_t& next) {
-    const std::size_t nl = text.find('\n', pos);
-    next = nl == std::string_view::npos ? text.size() : nl + 1;
-    std::string_view line = text.substr(pos, (nl == std::string_view::npos ? text.size() : nl) - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    return line;
-}
 
 struct Reader {
     int header_line;  // source line of the header's first line (the one after "+++")
@@ -73,25 +65,6 @@ struct Reader {
     }
 };
 
-bool is_language_tag(std::string_view tag) {
-    // BCP 47 shape only: 2–8 letters, then subtags of 1–8 letters or digits.
-    std::size_t start = 0;
-    bool first = true;
-    while (true) {
-        const std::size_t dash = tag.find('-', start);
-        const std::string_view sub = tag.substr(start, dash == std::string_view::npos ? tag.npos : dash - start);
-        if (sub.empty() || sub.size() > 8 || (first && sub.size() < 2)) return false;
-        for (const char c : sub) {
-            const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-            const bool digit = c >= '0' && c <= '9';
-            if (!(alpha || (!first && digit))) return false;
-        }
-        if (dash == std::string_view::npos) return true;
-        first = false;
-        start = dash + 1;
-    }
-}
-
 std::optional<std::string> check_related_path(std::string_view path) {
     if (path.empty() || path.front() != '/') return "must be an absolute capsule path starting with '/'";
     if (path.find("://") != std::string_view::npos) return "must be a path inside this capsule, not a URL";
@@ -117,9 +90,9 @@ constexpr std::array<std::string_view, 9> known_keys{"title", "slug",  "authors"
 
 }  // namespace
 
-bool has_front_matter(std::string_view text) {
-    std::size_t next = 0;
-    return !text.empty() && line_at(text, 0, next) == delimiter;
+bool has_front_matter(std::string_view source) {
+    const text::Lines lines(source);
+    return lines.begin() != lines.end() && lines.begin()->content == delimiter;
 }
 
 std::optional<std::string> check_slug(std::string_view slug) {
@@ -135,37 +108,26 @@ std::optional<std::string> check_slug(std::string_view slug) {
     return std::nullopt;
 }
 
-DocumentSource parse_document(std::string_view text, std::string_view default_slug) {
-    if (!has_front_matter(text)) throw DocumentError(1, "expected front matter: the first line must be \"+++\"");
+DocumentSource parse_document(std::string_view source, std::string_view default_slug) {
+    if (!has_front_matter(source)) throw DocumentError(1, "expected front matter: the first line must be \"+++\"");
 
     // Find the closing delimiter.
-    std::size_t pos = 0;
-    line_at(text, 0, pos);
-    const std::size_t header_begin = pos;
-    int line = 2;
-    std::size_t header_end = std::string_view::npos;
-    while (pos < text.size()) {
-        std::size_t next = 0;
-        if (line_at(text, pos, next) == delimiter) {
-            header_end = pos;
-            pos = next;
-            break;
-        }
-        pos = next;
-        ++line;
-    }
-    if (header_end == std::string_view::npos)
-        throw DocumentError(1, "front matter opened here is never closed with a \"+++\" line");
+    const text::Lines lines(source);
+    auto it = lines.begin();
+    const std::size_t header_begin = (++it)->offset;
+    while (it != lines.end() && it->content != delimiter) ++it;
+    if (it == lines.end()) throw DocumentError(1, "front matter opened here is never closed with a \"+++\" line");
+    const std::size_t header_end = it->offset;
 
     DocumentSource doc;
-    doc.body = text.substr(pos);
+    doc.body = source.substr(it->offset + it->with_ending.size());
     // The line after the closing "+++", unless that line ends the text without a line ending.
-    doc.body_line = text[pos - 1] == '\n' ? line + 1 : line;
+    doc.body_line = it->with_ending.ends_with('\n') ? it->number + 1 : it->number;
     const Reader reader{2};
 
     toml::table table;
     try {
-        table = toml::parse(text.substr(header_begin, header_end - header_begin));
+        table = toml::parse(source.substr(header_begin, header_end - header_begin));
     } catch (const toml::parse_error& e) {
         throw DocumentError(reader.line_of(e.source()), "front matter: " + std::string(e.description()));
     }
@@ -229,7 +191,7 @@ DocumentSource parse_document(std::string_view text, std::string_view default_sl
 
     if (const toml::node* n = table.get("lang")) {
         meta.lang = reader.text(*n, "lang", false);
-        if (!is_language_tag(*meta.lang)) reader.fail(*n, "lang \"" + *meta.lang + "\" is not a BCP 47 language tag");
+        if (!text::is_language_tag(*meta.lang)) reader.fail(*n, "lang \"" + *meta.lang + "\" is not a BCP 47 language tag");
     }
 
     if (const toml::node* n = table.get("summary")) meta.summary = reader.text(*n, "summary", true);

@@ -1,6 +1,7 @@
 #include "syndication/gemsub_index.hpp"
 
-#include "syndication/plain_text.hpp"
+#include "syndication/gemtext.hpp"
+#include "text/lines.hpp"
 
 namespace kapsel::syndication {
 
@@ -14,17 +15,9 @@ std::string render_gemsub_list(std::vector<Entry> entries) {
 std::string expand_entries_marker(std::string_view gemtext, std::string_view list) {
     std::string out;
     out.reserve(gemtext.size() + list.size());
-    std::size_t pos = 0;
-    while (pos < gemtext.size()) {
-        const std::size_t nl = gemtext.find('\n', pos);
-        const std::size_t end = nl == std::string_view::npos ? gemtext.size() : nl + 1;
-        std::string_view line = gemtext.substr(pos, end - pos);
-        std::string_view content = line;
-        if (content.ends_with('\n')) content.remove_suffix(1);
-        if (content.ends_with('\r')) content.remove_suffix(1);
-        if (content == entries_marker) out += list;
-        else out += line;
-        pos = end;
+    for (const text::Line& line : text::Lines(gemtext)) {
+        if (line.content == entries_marker) out += list;
+        else out += line.with_ending;
     }
     return out;
 }

@@ -1,5 +1,8 @@
 #include "syndication/gemtext.hpp"
 
+#include "gemini/uri.hpp"
+#include "text/lines.hpp"
+
 namespace kapsel::syndication {
 
 bool looks_like_markup(std::string_view line) {
@@ -12,14 +15,19 @@ std::string as_text_line(std::string_view line) {
     return std::string(line);
 }
 
+std::string link_line(std::string_view path, std::string_view label) {
+    std::string out = "=> " + gemini::encode_path(path);
+    if (!label.empty()) {
+        out += ' ';
+        out += label;
+    }
+    return out;
+}
+
 std::optional<std::string> first_text_line(std::string_view gemtext) {
     bool preformatted = false;
-    std::size_t pos = 0;
-    while (pos < gemtext.size()) {
-        const std::size_t nl = gemtext.find('\n', pos);
-        std::string_view line = gemtext.substr(pos, nl == std::string_view::npos ? gemtext.npos : nl - pos);
-        pos = nl == std::string_view::npos ? gemtext.size() : nl + 1;
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    for (const text::Line& l : text::Lines(gemtext)) {
+        const std::string_view line = l.content;
         if (line.starts_with("```")) {
             preformatted = !preformatted;
             continue;

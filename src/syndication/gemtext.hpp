@@ -1,5 +1,6 @@
 #pragma once
-/// Gemtext line rules that conversion depends on: keeping prose from turning into markup.
+/// Gemtext written by kapsel: the line rules conversion depends on (keeping prose from turning
+/// into markup), link lines, and reading a note's first text line.
 
 #include <optional>
 #include <string>
@@ -16,6 +17,9 @@ bool looks_like_markup(std::string_view line);
 /// every word stays verbatim and searchable (a look-alike character or U+200B would change
 /// the text readers copy), and clients show a text line as it is.
 std::string as_text_line(std::string_view line);
+
+/// One link line, "=> PATH LABEL", with the path percent-encoded where needed.
+std::string link_line(std::string_view path, std::string_view label);
 
 /// The first ordinary text line of a gemtext body (not blank, not markup, not preformatted),
 /// used as a note's summary when it has none.

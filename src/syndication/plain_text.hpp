@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "syndication/front_matter.hpp"
+#include "syndication/wording.hpp"
 
 namespace kapsel::syndication {
 
@@ -23,13 +24,6 @@ PlainText parse_plain_text(std::string_view body, int first_line);
 /// The lede: the first paragraph after the title (the title when there is none).
 std::string lede(const PlainText& text);
 
-/// "Av Hans Lindberg (S), kommunalråd, och Janet Ågren (S), kommunalråd." ("" without authors).
-std::string swedish_byline(const std::vector<Author>& authors);
-
-/// "Publicerad den 20 mars 2023 i Västerbottens-Kuriren." plus an "Uppdaterad den ..." line
-/// when the document was updated on another day.
-std::vector<std::string> swedish_date_lines(const FrontMatter& meta);
-
 struct PageLink {
     std::string path;  // absolute capsule path
     std::string label;
@@ -43,11 +37,10 @@ struct PageLinks {
     std::string feed_path = "/atom.xml";
 };
 
-/// The gemtext page for a plain-text document. Every paragraph's words reach the page
-/// verbatim; lines that would read as markup are neutralised (see as_text_line).
-std::string render_gemtext(const FrontMatter& meta, const PlainText& text, const PageLinks& links);
-
-/// One link line, "=> PATH LABEL", with the path percent-encoded where needed.
-std::string link_line(std::string_view path, std::string_view label);
+/// The gemtext page for a plain-text document, its own words in `words`' language. Every
+/// paragraph's words reach the page verbatim; lines that would read as markup are
+/// neutralised (see as_text_line).
+std::string render_gemtext(const FrontMatter& meta, const PlainText& text, const PageLinks& links,
+                           const Wording& words);
 
 }  // namespace kapsel::syndication

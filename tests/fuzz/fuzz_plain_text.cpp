@@ -73,6 +73,7 @@ FrontMatter fixed_meta(std::size_t variant) {
 }
 
 void check_page(std::string_view body, const FrontMatter& meta, const PlainText& text, const PageLinks& links,
+                const Wording& words,
                 const std::string& page) {
     using kapsel::gemini::is_valid_utf8;
     bool inputs_valid = is_valid_utf8(body);
@@ -104,14 +105,14 @@ void check_page(std::string_view body, const FrontMatter& meta, const PlainText&
     std::size_t f = prose_end;
     if (!links.related.empty()) {
         check(lines[f++].empty());
-        check(lines[f++] == "## Läs mer");
+        check(lines[f++] == "## " + std::string(words.read_more));
         check(lines[f++].empty());
         for (std::size_t i = 0; i < links.related.size(); ++i) check(lines[f++].starts_with("=> /"));
     }
     check(lines[f++].empty());
     if (!links.text_path.empty()) check(lines[f++].starts_with("=> /"));
-    check(lines[f++] == "=> / Till startsidan");
-    check(lines[f++] == "=> /atom.xml Prenumerera via Atom-flödet");
+    check(lines[f++] == "=> / " + std::string(words.home_link));
+    check(lines[f++] == "=> /atom.xml " + std::string(words.feed_link));
     check(f == lines.size());
 
     // Prose: a blank line, then one text line, per paragraph; never markup.
@@ -178,6 +179,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const RelatedPath& related : meta.related) links.related.push_back({related.path, meta.title});
     if (size & 16) links.related.push_back({"/anteckningar/om artikeln.gmi", "Om artikeln"});
 
-    check_page(body, meta, text, links, render_gemtext(meta, text, links));
+    // Either table of wording: the page's shape must not depend on the language.
+    const Wording& words = wording_for(size & 32 ? "en" : "sv");
+    check_page(body, meta, text, links, words, render_gemtext(meta, text, links, words));
     return 0;
 }

@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "gemini/request.hpp"
+#include "gemini/uri.hpp"
 #include "gemini/utf8.hpp"
 
 namespace {

@@ -5,9 +5,13 @@ certificate made by kapsel itself at start. The server listens on 127.0.0.1 port
 harness learns the real port from kapsel's "listening on" log line.
 """
 
+import array
+import fcntl
 import os
 import re
 import select
+import termios
+import threading
 import shutil
 import signal
 import socket
@@ -92,7 +96,8 @@ class KapselServer:
         self.process = None
         self.port = None
         self.log = []
-        self._partial = b""
+        self._log_changed = threading.Condition()
+        self._reader = None
         self._stderr_closed = False
 
     def __enter__(self):
@@ -104,49 +109,67 @@ class KapselServer:
 
     def start(self, args=()):
         if self.process:  # a restart: the old log is the old process's
+            self._reader.join(10)
             self.process.stderr.close()
-        self.log, self._partial, self._stderr_closed = [], b"", False
+        self.log, self._stderr_closed = [], False
         env = dict(os.environ, OPENSSL_CONF=self.openssl_conf)
         self.process = subprocess.Popen(
             [BINARY, "serve", "-c", self.config, *args],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=self.dir)
+        # The log is read all the time, by a thread of its own: a server whose stderr pipe
+        # filled up would block in its next write, and a test would see a hang it caused.
+        self._reader = threading.Thread(target=self._read_log, args=(self.process.stderr,), daemon=True)
+        self._reader.start()
         self.port = int(self.wait_for_log(r"listening on 127\.0\.0\.1:(\d+)", START_TIMEOUT).group(1))
         return self
 
+    def _read_log(self, stream):
+        for raw in iter(stream.readline, b""):
+            line = raw.rstrip(b"\n").decode("utf-8", "replace")
+            with self._log_changed:
+                if line:
+                    self.log.append(line)
+                self._log_changed.notify_all()
+        with self._log_changed:
+            self._stderr_closed = True
+            self._log_changed.notify_all()
+
     def mark(self):
-        """A position in the log: wait_for_log(since=mark) looks only at later lines."""
-        try:
-            self.wait_for_log(r"(?!)", timeout=0.2)  # take in what has arrived so far
-        except AssertionError:
-            pass
-        return len(self.log)
+        """A position in the log: wait_for_log(since=mark) looks only at later lines. What the
+        server wrote before this call is taken in first (the pipe read empty)."""
+        deadline = time.monotonic() + 2.0
+        with self._log_changed:
+            while not self._stderr_closed and time.monotonic() < deadline:
+                pending = array.array("i", [0])
+                fcntl.ioctl(self.process.stderr.fileno(), termios.FIONREAD, pending)
+                if pending[0] == 0:
+                    break
+                self._log_changed.wait(0.01)
+            return len(self.log)
 
     def wait_for_log(self, pattern, timeout=10.0, since=0):
-        """Reads the server's log until a line matches `pattern`; fails after `timeout`."""
+        """Waits until a line of the server's log (from `since` on) matches `pattern`; fails
+        after `timeout`."""
         regex = re.compile(pattern)
         deadline = time.monotonic() + timeout
         searched = since
-        while True:
-            for line in self.log[searched:]:
-                m = regex.search(line)
-                if m:
-                    return m
-            searched = len(self.log)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or self._stderr_closed:
-                break
-            ready, _, _ = select.select([self.process.stderr], [], [], remaining)
-            if not ready:
-                break
-            chunk = os.read(self.process.stderr.fileno(), 65536)
-            if not chunk:
-                self._stderr_closed = True
-                chunk = b"\n"
-            self._partial += chunk
-            *lines, self._partial = self._partial.split(b"\n")
-            self.log.extend(raw.decode("utf-8", "replace") for raw in lines if raw)
-        raise AssertionError("no log line matching %r within %.0f s; log so far:\n%s"
-                             % (pattern, timeout, "\n".join(self.log[-40:])))
+        with self._log_changed:
+            while True:
+                for line in self.log[searched:]:
+                    m = regex.search(line)
+                    if m:
+                        return m
+                searched = len(self.log)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._stderr_closed:
+                    break
+                self._log_changed.wait(remaining)
+            tail = "\n".join(self.log[-40:])
+        raise AssertionError("no log line matching %r within %.0f s; log so far:\n%s" % (pattern, timeout, tail))
+
+    def lines_since(self, since):
+        with self._log_changed:
+            return list(self.log[since:])
 
     def run(self, command, *args, timeout=60):
         """Runs `kapsel COMMAND -c CONFIG ARGS` to its end: check, feed, or a serve that
@@ -177,11 +200,7 @@ class KapselServer:
         if self.process:
             if problem is None and self.process.returncode != 0:
                 problem = "exited with status %d" % self.process.returncode
-            if problem:
-                try:
-                    self.wait_for_log(r"(?!)", timeout=1)  # collect the rest of the log
-                except AssertionError:
-                    pass
+            self._reader.join(5)  # the whole log, to its end
             self.process.stderr.close()
         shutil.rmtree(self.dir, ignore_errors=True)
         if problem:

@@ -161,6 +161,19 @@ class Protocol(unittest.TestCase):
                 self.assertEqual(r.body, b"")
                 self.assertTrue(r.close_notify)
 
+    def test_dot_segments_resolve_inside_the_path_and_are_refused_above_the_root(self):
+        page = self.capsule_file("sub/page.gmi")
+        for path in ("/sub/../sub/page.gmi", "/sub/./page.gmi", "/x/%2e%2e/sub/page.gmi", "/sub/a/b/../../page.gmi"):
+            with self.subTest(path=path):
+                r = self.get(self.server.url(path))
+                self.assertEqual((r.status, r.body), (20, page))
+        for path in ("/../", "/../../", "/..", "/%2e%2e/", "/.%2E/sub/page.gmi", "/sub/../../sub/page.gmi",
+                     "/sub/%2e%2e/%2e%2e/index.gmi"):
+            with self.subTest(path=path):
+                r = self.get(self.server.url(path))
+                self.assertEqual(r.header, "59 path climbs above the root")
+                self.assertEqual(r.body, b"")
+
     def test_uri_of_1024_bytes_is_served_and_1025_is_refused(self):
         base = self.server.url("/sub/page.gmi?")
         exact = base + "a" * (1024 - len(base))

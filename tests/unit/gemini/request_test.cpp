@@ -2,6 +2,7 @@
 // traversal attempts, request framing (find_request_line) and encode_path.
 
 #include "gemini/request.hpp"
+#include "gemini/uri.hpp"
 
 #include <gtest/gtest.h>
 
@@ -367,7 +368,8 @@ TEST(ParseRequest, LengthLimitIsExactly1024Bytes) {
 
 // ---------------------------------------------------------------------------------------
 // Traversal: each attempt is refused, or normalises to a path that stays under the root.
-// `expect` is the normalised path, or "51"/"59" for the status that refuses it. Inputs that
+// `expect` is the normalised path, or "51"/"59" for the status that refuses it; a ".." that
+// would climb above "/", in any encoding, is 59. Inputs that
 // begin with '/' are appended to "gemini://h".
 
 struct TraversalRow {
@@ -376,26 +378,28 @@ struct TraversalRow {
 };
 
 const std::vector<TraversalRow> traversals = {
-    {"/../etc/passwd", "/etc/passwd"},
-    {"/../../../../../../../../etc/passwd", "/etc/passwd"},
-    {"/a/../../..", "/"},
-    {"/a/b/../../../etc", "/etc"},
-    {"/a/b/c/../../../../../../", "/"},
-    {"/..", "/"},
-    {"/../", "/"},
+    {"/../etc/passwd", "59"},  // climbs above the root
+    {"/../../../../../../../../etc/passwd", "59"},  // climbs above the root
+    {"/a/../../..", "59"},  // climbs above the root
+    {"/a/b/../../../etc", "59"},  // climbs above the root
+    {"/a/b/c/../../../../../../", "59"},  // climbs above the root
+    {"/..", "59"},  // climbs above the root
+    {"/../", "59"},  // climbs above the root
     {"/.", "/"},
     {"/./", "/"},
     {"//../etc", "/etc"},
     {"/a//..//etc", "/a//etc"},
-    {"/%2e%2e/", "/"},
-    {"/%2E%2E/", "/"},
-    {"/%2e%2E/%2E%2e/etc/passwd", "/etc/passwd"},
-    {"/.%2e/", "/"},
-    {"/%2e./", "/"},
-    {"/.%2E/.%2e/etc/passwd", "/etc/passwd"},
-    {"/a/%2e%2E/%2E%2e/etc", "/etc"},
+    {"/%2e%2e/", "59"},  // climbs above the root
+    {"/%2E%2E/", "59"},  // climbs above the root
+    {"/%2e%2E/%2E%2e/etc/passwd", "59"},  // climbs above the root
+    {"/.%2e/", "59"},  // climbs above the root
+    {"/%2e./", "59"},  // climbs above the root
+    {"/.%2E/.%2e/etc/passwd", "59"},  // climbs above the root
+    {"/a/%2e%2E/%2E%2e/etc", "59"},  // climbs above the root
     {"/%2E", "/"},
-    {"/%2e/%2e%2e", "/"},
+    {"/a/%2e%2e/b", "/b"},  // inside the path, dot segments still resolve
+    {"/a/b/../../c/", "/c/"},
+    {"/%2e/%2e%2e", "59"},  // climbs above the root
     {"/..%2F..%2Fetc", "51"},
     {"/..%2f..%2fetc%2fpasswd", "51"},
     {"/%2E%2E%2F", "51"},
@@ -444,14 +448,14 @@ const std::vector<TraversalRow> traversals = {
     {"/%ef%bc%8e%ef%bc%8e/", "/\xEF\xBC\x8E\xEF\xBC\x8E/"},  // fullwidth dots
     {"/\xEF\xBC\x8E\xEF\xBC\x8E/etc", "/\xEF\xBC\x8E\xEF\xBC\x8E/etc"},
     {"gemini://h?/../etc", "/"},
-    {"gemini://h:1965/../", "/"},
-    {"GEMINI://H/%2E%2E/%2e%2e/", "/"},
+    {"gemini://h:1965/../", "59"},
+    {"GEMINI://H/%2E%2E/%2e%2e/", "59"},
     {"gemini:///../etc", "59"},
     {"gemini://../etc", "59"},
     {"gemini://h/..#", "59"},
-    {"file:///../etc/passwd", "/etc/passwd"},
-    {"mailto:../../etc", "/etc"},
-    {"urn:..", "/"},
+    {"file:///../etc/passwd", "59"},  // any scheme: malformed before proxied
+    {"mailto:../../etc", "59"},
+    {"urn:..", "59"},
 };
 
 TEST(ParseRequest, TraversalAttemptsNeverLeaveTheRoot) {

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "syndication/atom_writer.hpp"
-#include "syndication/url_path.hpp"
+#include "gemini/uri.hpp"
 #include "syndication/xml_text.hpp"
 #include "version.hpp"
 
@@ -79,7 +79,10 @@ TEST(XmlText, RejectsWhatXml10CannotCarry) {
     EXPECT_EQ(code_point_name(0xFFFE), "U+FFFE");
 }
 
-TEST(UrlPath, BaseUrlCarriesThePublicPortOnlyWhenNotDefault) {
+TEST(FeedUrls, BaseUrlCarriesThePublicPortOnlyWhenNotDefault) {
+    using gemini::absolute_url;
+    using gemini::base_url;
+    using gemini::encode_path;
     EXPECT_EQ(base_url("kapsel.example", std::nullopt), "gemini://kapsel.example/");
     EXPECT_EQ(base_url("kapsel.example", 1965), "gemini://kapsel.example/");
     EXPECT_EQ(base_url("kapsel.example", 1966), "gemini://kapsel.example:1966/");
@@ -154,7 +157,7 @@ TEST(AtomWriter, NewestFirstUpdatedIsNewestAndLimit) {
 TEST(AtomWriter, IdsSurviveHostAndPortChanges) {
     FeedInfo a = feed_info();
     FeedInfo b = feed_info();
-    b.base_url = base_url("annan.example", 1966);
+    b.base_url = gemini::base_url("annan.example", 1966);
     const std::string xa = write_atom(a, {entry("x", {2023, 3, 20})});
     const std::string xb = write_atom(b, {entry("x", {2023, 3, 20})});
     EXPECT_NE(xa, xb);

@@ -26,12 +26,6 @@ TEST(DateTime, IsoDateIsTheAuthoredDay) {
     EXPECT_EQ(to_iso_date({2023, 3, 20, 23, 30, 0, 0, -60}), "2023-03-20");
 }
 
-TEST(DateTime, SwedishDate) {
-    EXPECT_EQ(to_swedish_date({2023, 3, 20}), "20 mars 2023");
-    EXPECT_EQ(to_swedish_date({2026, 11, 26}), "26 november 2026");
-    EXPECT_EQ(to_swedish_date({2022, 6, 1}), "1 juni 2022");
-}
-
 TEST(DateTime, SortKeyIsUtc) {
     EXPECT_EQ(utc_sort_key({1970, 1, 1}), (UtcKey{0, 0}));
     EXPECT_EQ(utc_sort_key({1970, 1, 2}), (UtcKey{86'400, 0}));

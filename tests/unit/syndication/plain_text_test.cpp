@@ -1,5 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include "syndication/document_error.hpp"
 #include "syndication/gemtext.hpp"
 #include "syndication/plain_text.hpp"
@@ -60,7 +67,7 @@ std::string converted_article() {
     PageLinks links;
     links.text_path = "/artiklar/tryggt-umea.txt";
     links.related = {{"/anteckningar/om-artikeln.gmi", "Om artikeln"}};
-    return render_gemtext(doc.meta, text, links);
+    return render_gemtext(doc.meta, text, links, wording_for("sv"));
 }
 
 TEST(SeedArticle, CapsuleSourceIsTheSeedMinusTheShareButtons) {
@@ -172,12 +179,12 @@ TEST(PlainText, WouldBeMarkupIsNeutralised) {
     for (const auto& row : rows) {
         SCOPED_TRACE(row.paragraph);
         const PlainText t = parse_plain_text("Rubrik\n\n" + row.paragraph + "\n", 1);
-        const auto page = lines_of(render_gemtext(meta, t, {}));
+        const auto page = lines_of(render_gemtext(meta, t, {}, wording_for("sv")));
         EXPECT_NE(std::find(page.begin(), page.end(), row.line), page.end());
     }
     // A title that looks like markup is only ever a heading's text.
     const PlainText t = parse_plain_text("=> /x rubrik\n\ntext\n", 1);
-    EXPECT_TRUE(render_gemtext(meta, t, {}).starts_with("# => /x rubrik\n"));
+    EXPECT_TRUE(render_gemtext(meta, t, {}, wording_for("sv")).starts_with("# => /x rubrik\n"));
 }
 
 TEST(PlainText, NoConvertedLineStartsAsMarkupExceptOurOwn) {
@@ -186,7 +193,7 @@ TEST(PlainText, NoConvertedLineStartsAsMarkupExceptOurOwn) {
     meta.published = {2023, 3, 20};
     meta.authors = {{"# Namn", ""}};
     const PlainText t = parse_plain_text("Rubrik\n\n=> a\n\n* b\n\n> c\n\n```\n\n#d\n", 1);
-    const auto page = lines_of(render_gemtext(meta, t, {}));
+    const auto page = lines_of(render_gemtext(meta, t, {}, wording_for("sv")));
     int links = 0, headings = 0;
     for (const auto& line : page) {
         if (line.starts_with("=>")) ++links;
@@ -197,28 +204,49 @@ TEST(PlainText, NoConvertedLineStartsAsMarkupExceptOurOwn) {
     EXPECT_EQ(links, 2);     // index and feed
 }
 
-TEST(PlainText, SwedishByline) {
-    EXPECT_EQ(swedish_byline({}), "");
-    EXPECT_EQ(swedish_byline({{"A", ""}}), "Av A.");
-    EXPECT_EQ(swedish_byline({{"A", ""}, {"B", ""}}), "Av A och B.");
-    EXPECT_EQ(swedish_byline({{"A", "x"}, {"B", "y"}}), "Av A, x, och B, y.");
-    EXPECT_EQ(swedish_byline({{"A", ""}, {"B", ""}, {"C", ""}}), "Av A, B och C.");
+TEST(Wording, SwedishByline) {
+    const Wording& sv = wording_for("sv");
+    EXPECT_EQ(byline({}, sv), "");
+    EXPECT_EQ(byline({{"A", ""}}, sv), "Av A.");
+    EXPECT_EQ(byline({{"A", ""}, {"B", ""}}, sv), "Av A och B.");
+    EXPECT_EQ(byline({{"A", "x"}, {"B", "y"}}, sv), "Av A, x, och B, y.");
+    EXPECT_EQ(byline({{"A", ""}, {"B", ""}, {"C", ""}}, sv), "Av A, B och C.");
 }
 
-TEST(PlainText, DateLines) {
+TEST(Wording, DateLines) {
+    const Wording& sv = wording_for("sv");
     FrontMatter meta;
     meta.published = {2023, 3, 20};
-    EXPECT_EQ(swedish_date_lines(meta), (std::vector<std::string>{"Publicerad den 20 mars 2023."}));
+    EXPECT_EQ(date_lines(meta, sv), (std::vector<std::string>{"Publicerad den 20 mars 2023."}));
     meta.published_in = "Västerbottens-Kuriren";
     meta.updated = DateTime{2023, 3, 20, 12};
-    EXPECT_EQ(swedish_date_lines(meta),
-              (std::vector<std::string>{"Publicerad den 20 mars 2023 i Västerbottens-Kuriren."}));
+    EXPECT_EQ(date_lines(meta, sv), (std::vector<std::string>{"Publicerad den 20 mars 2023 i Västerbottens-Kuriren."}));
     meta.updated = DateTime{2023, 4, 2};
-    EXPECT_EQ(swedish_date_lines(meta), (std::vector<std::string>{"Publicerad den 20 mars 2023 i Västerbottens-Kuriren.",
-                                                                 "Uppdaterad den 2 april 2023."}));
+    EXPECT_EQ(date_lines(meta, sv), (std::vector<std::string>{"Publicerad den 20 mars 2023 i Västerbottens-Kuriren.",
+                                                             "Uppdaterad den 2 april 2023."}));
 }
 
-TEST(PlainText, LinkPathsAreEncoded) {
+TEST(Wording, ChosenByTheDocumentsLanguage) {
+    EXPECT_EQ(wording_for("sv").read_more, "Läs mer");
+    EXPECT_EQ(wording_for("sv-FI").read_more, "Läs mer");
+    EXPECT_EQ(wording_for("EN-gb").read_more, "Read more");
+    EXPECT_EQ(wording_for("de").read_more, "Läs mer");  // the house language for the rest
+    const Wording& en = wording_for("en");
+    EXPECT_EQ(byline({{"A", "x"}, {"B", "y"}}, en), "By A, x, and B, y.");
+    FrontMatter meta;
+    meta.published = {2023, 3, 20};
+    meta.published_in = "Västerbottens-Kuriren";
+    EXPECT_EQ(date_lines(meta, en), (std::vector<std::string>{"Published on 20 March 2023 in Västerbottens-Kuriren."}));
+}
+
+TEST(Wording, DatesInWords) {
+    EXPECT_EQ(date_in_words({2023, 3, 20}, wording_for("sv")), "20 mars 2023");
+    EXPECT_EQ(date_in_words({2026, 11, 26}, wording_for("sv")), "26 november 2026");
+    EXPECT_EQ(date_in_words({2022, 6, 1}, wording_for("sv")), "1 juni 2022");
+    EXPECT_EQ(date_in_words({2022, 6, 1}, wording_for("en")), "1 June 2022");
+}
+
+TEST(Gemtext, LinkPathsAreEncoded) {
     EXPECT_EQ(link_line("/en fil.gmi", "Etikett"), "=> /en%20fil.gmi Etikett");
     EXPECT_EQ(link_line("/å.gmi", ""), "=> /%C3%A5.gmi");
 }

@@ -1,15 +1,16 @@
-#include "site/rate_limiter.hpp"
+#include "limits/rate_limiter.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-namespace kapsel::site {
+namespace kapsel::limits {
 
 RateLimiter::RateLimiter(double rate_per_second, double burst)
     : rate_(rate_per_second), burst_(std::max(1.0, burst)) {}
 
 unsigned RateLimiter::take(const std::string& address, time_point now) {
     if (!enabled()) return 0;
+    std::lock_guard lock(mutex_);
     auto [it, inserted] = buckets_.try_emplace(address, Bucket{burst_, now});
     Bucket& b = it->second;
     if (!inserted) {
@@ -26,10 +27,16 @@ unsigned RateLimiter::take(const std::string& address, time_point now) {
 }
 
 void RateLimiter::forget_idle(time_point now) {
+    std::lock_guard lock(mutex_);
     std::erase_if(buckets_, [&](const auto& entry) {
         const double elapsed = std::chrono::duration<double>(now - entry.second.last).count();
         return entry.second.tokens + elapsed * rate_ >= burst_;
     });
 }
 
-}  // namespace kapsel::site
+std::size_t RateLimiter::tracked() const {
+    std::lock_guard lock(mutex_);
+    return buckets_.size();
+}
+
+}  // namespace kapsel::limits

@@ -1,6 +1,6 @@
-#include "site/admission.hpp"
+#include "limits/admission.hpp"
 
-namespace kapsel::site {
+namespace kapsel::limits {
 
 Admission::Admission(std::uint32_t max_total, std::uint32_t max_per_address)
     : max_total_(max_total), max_per_address_(max_per_address) {}
@@ -31,4 +31,4 @@ std::uint32_t Admission::active() const {
     return total_;
 }
 
-}  // namespace kapsel::site
+}  // namespace kapsel::limits

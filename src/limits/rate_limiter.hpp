@@ -1,13 +1,15 @@
 #pragma once
 /// Token buckets per client address: `rate` requests a second, bursts up to `burst`.
-/// Pure: the caller passes the time, so it is testable without a clock.
+/// The caller passes the time, so it is testable without a clock; it locks itself, so every
+/// worker thread may call it.
 
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
-namespace kapsel::site {
+namespace kapsel::limits {
 
 class RateLimiter {
 public:
@@ -24,16 +26,17 @@ public:
     /// Forgets buckets that have refilled completely, so memory stays bounded.
     void forget_idle(time_point now);
 
-    std::size_t tracked() const { return buckets_.size(); }
+    std::size_t tracked() const;
 
 private:
     struct Bucket {
         double tokens;
         time_point last;
     };
-    double rate_;
-    double burst_;
+    const double rate_;
+    const double burst_;
+    mutable std::mutex mutex_;
     std::unordered_map<std::string, Bucket> buckets_;
 };
 
-}  // namespace kapsel::site
+}  // namespace kapsel::limits

@@ -1,12 +1,13 @@
 #pragma once
-/// Who may open a connection now: a global cap and a cap per client address.
+/// Who may open a connection now: a global cap and a cap per client (limit key). Locks
+/// itself: the accept loops of every listener call it.
 
 #include <cstdint>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
-namespace kapsel::site {
+namespace kapsel::limits {
 
 class Admission {
 public:
@@ -29,4 +30,4 @@ private:
     std::unordered_map<std::string, std::uint32_t> per_address_;
 };
 
-}  // namespace kapsel::site
+}  // namespace kapsel::limits

@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
 
-#include "site/admission.hpp"
-#include "site/rate_limiter.hpp"
+#include "limits/admission.hpp"
+#include "limits/rate_limiter.hpp"
+#include "limits/client_address.hpp"
 
-using kapsel::site::Admission;
-using kapsel::site::RateLimiter;
+#include <arpa/inet.h>
+
+using kapsel::limits::Admission;
+using kapsel::limits::RateLimiter;
 using namespace std::chrono_literals;
 
 namespace {
@@ -67,6 +70,54 @@ TEST(RateLimiter, ForgetsFullBuckets) {
     EXPECT_EQ(r.tracked(), 1u);
     r.forget_idle(t0 + 10s);
     EXPECT_EQ(r.tracked(), 0u);
+}
+
+}  // namespace
+
+namespace {
+
+using kapsel::limits::ClientAddress;
+
+std::array<unsigned char, 16> v6(const char* text) {
+    std::array<unsigned char, 16> out{};
+    EXPECT_EQ(inet_pton(AF_INET6, text, out.data()), 1) << text;
+    return out;
+}
+
+TEST(ClientAddress, IPv4CountsByAddress) {
+    const auto a = ClientAddress::ipv4({127, 0, 0, 2}, 51234);
+    EXPECT_EQ(kapsel::limits::endpoint_text(a), "127.0.0.2:51234");
+    EXPECT_EQ(kapsel::limits::limit_key(a), "127.0.0.2");
+}
+
+TEST(ClientAddress, IPv6CountsByItsSlash64) {
+    const auto a = ClientAddress::ipv6(v6("2001:db8:1:2:aaaa::1"), 443);
+    const auto b = ClientAddress::ipv6(v6("2001:db8:1:2:ffff:ffff:ffff:ffff"), 443);
+    const auto c = ClientAddress::ipv6(v6("2001:db8:1:3::1"), 443);
+    EXPECT_EQ(kapsel::limits::endpoint_text(a), "[2001:db8:1:2:aaaa::1]:443");
+    EXPECT_EQ(kapsel::limits::limit_key(a), "2001:db8:1:2::/64");
+    EXPECT_EQ(kapsel::limits::limit_key(a), kapsel::limits::limit_key(b));  // same /64: one client
+    EXPECT_NE(kapsel::limits::limit_key(a), kapsel::limits::limit_key(c));  // the next /64: another
+    EXPECT_EQ(kapsel::limits::limit_key(ClientAddress::ipv6(v6("::1"), 1)), "::/64");
+}
+
+TEST(ClientAddress, MappedIPv4IsIPv4) {
+    const auto a = ClientAddress::ipv6(v6("::ffff:192.0.2.7"), 1965);
+    EXPECT_FALSE(a.v6);
+    EXPECT_EQ(kapsel::limits::endpoint_text(a), "192.0.2.7:1965");
+    EXPECT_EQ(kapsel::limits::limit_key(a), "192.0.2.7");
+}
+
+TEST(Admission, GroupsClientsOfOneSlash64) {
+    // Two addresses of one /64 share the per-address cap.
+    Admission admission(100, 2);
+    const auto a = kapsel::limits::limit_key(ClientAddress::ipv6(v6("2001:db8::1"), 1));
+    const auto b = kapsel::limits::limit_key(ClientAddress::ipv6(v6("2001:db8::2"), 1));
+    const auto c = kapsel::limits::limit_key(ClientAddress::ipv6(v6("2001:db8:0:1::2"), 1));
+    EXPECT_EQ(admission.admit(a), Admission::Verdict::admitted);
+    EXPECT_EQ(admission.admit(b), Admission::Verdict::admitted);
+    EXPECT_EQ(admission.admit(a), Admission::Verdict::address_full);
+    EXPECT_EQ(admission.admit(c), Admission::Verdict::admitted);
 }
 
 }  // namespace

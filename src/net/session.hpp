@@ -1,0 +1,75 @@
+#pragma once
+/// One client's connection, from accept to close: a coroutine on its worker's thread.
+/// Asio header: include only from src/net and src/server.
+///
+///   accept ─► admission (listener: the caps, before any TLS work; over a cap: closed at once)
+///     │
+///     ▼                                 ┐
+///   wait for the first byte (no TLS     │ the request deadline, server.request_timeout,
+///   state is made before it)            │ counted from accept: when it passes, the
+///   TLS handshake, then ACK at once     │ connection is closed without a response
+///   request line (≤ 1024 bytes + CRLF)  ┘
+///     │
+///     ▼                                 ┐
+///   reply (rate limit, then site::Site) │ the response deadline, server.response_timeout,
+///   close_notify                        │ counted from the request: when it passes, the
+///   lingering close, when input is left │ connection is cut without close_notify (the
+///     │                                 ┘ lingering close: 2 s at most)
+///     ▼
+///   close (Session's destructor: unlinked from the worker, released from admission)
+///
+/// Deadlines are enforced by the worker's sweep (worker.hpp), which cancels the connection:
+/// every wait fails from then on and the coroutine unwinds through TlsStep::cut.
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace kapsel::net {
+
+class Worker;
+
+/// Who is connected: the endpoint for logs, and the key that caps and rate limits count
+/// (limits/client_address.hpp).
+struct Client {
+    std::string endpoint;   // "127.0.0.1:51234", "[2001:db8::1]:51234"
+    std::string limit_key;  // "127.0.0.1", "2001:db8::/64"
+};
+
+/// One connection's bookkeeping, kept in its coroutine frame and linked into its worker's
+/// live list so the sweep and shutdown can reach it.
+struct Connection {
+    enum class Phase { awaiting_request, responding };
+
+    explicit Connection(asio::ip::tcp::socket s) : socket(std::move(s)) {}
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    asio::ip::tcp::socket socket;
+    std::chrono::steady_clock::time_point deadline;
+    Phase phase = Phase::awaiting_request;
+    bool cancelled = false;  // deadline passed or shutdown: every wait now fails
+    Connection* prev = nullptr;
+    Connection* next = nullptr;
+
+    /// Stops the connection: pending and later waits fail at once.
+    void cancel();
+};
+
+/// What came of one TLS step (an OpenSSL call carried on until it no longer wants I/O).
+enum class TlsStep {
+    done,    // it succeeded
+    closed,  // the peer sent close_notify
+    failed,  // a TLS or socket error (the peer went away, a bad record, …)
+    cut,     // the deadline passed or the server is stopping
+};
+
+/// The session coroutine: serves `socket`, accepted on a listener bound to `local_port`,
+/// on `worker`'s thread, to its end.
+asio::awaitable<void> serve_connection(Worker& worker, asio::ip::tcp::socket socket, Client client,
+                                       std::uint16_t local_port);
+
+}  // namespace kapsel::net
