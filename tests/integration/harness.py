@@ -22,8 +22,37 @@ import textwrap
 import time
 
 BINARY = os.environ.get("KAPSEL_BINARY", "kapsel")
+# Capabilities a test may need that a machine may lack. Missing, the test is skipped with the
+# reason; named in KAPSEL_REQUIRE ("root landlock ..." or "all": .ci/run says all, since CI runs
+# as root with Landlock, IPv6 on loopback and every package the setup script installs), a
+# missing one fails the test instead, so nothing passes there by being skipped.
+REQUIRED = set(os.environ.get("KAPSEL_REQUIRE", "").split())
+
+
+def require(test, capability, present, why):
+    """Skips `test` (a unittest.TestCase) unless `present`; fails it when KAPSEL_REQUIRE asks
+    for `capability`. `why` says what is missing, for the skip line."""
+    if present:
+        return
+    if "all" in REQUIRED or capability in REQUIRED:
+        test.fail("needs %s: %s (KAPSEL_REQUIRE=%s says this machine has it)"
+                  % (capability, why, os.environ.get("KAPSEL_REQUIRE")))
+    test.skipTest("needs %s: %s" % (capability, why))
+
+
+def has_ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
 SOURCE_DIR = os.environ.get("KAPSEL_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 START_TIMEOUT = 30.0  # generous: sanitizer builds start slowly
+# Sanitizer builds run several times slower; test.sh sets KAPSEL_SANITIZED for them. Bounds
+# on how long the server may take for something scale by this; bounds on how long it must
+# wait (a deadline it keeps) do not.
+SLOW = 4.0 if os.environ.get("KAPSEL_SANITIZED") else 1.0
 
 
 def write(path, content, mode="w"):
@@ -51,7 +80,7 @@ class KapselServer:
     """A running kapsel on 127.0.0.1; use as a context manager or call start()/stop()."""
 
     def __init__(self, capsule=None, server=None, extra_toml="", hostnames=("localhost",), user=None,
-                 capsule_toml="", access_log="stderr"):
+                 capsule_toml="", access_log="stderr", stdout_path=None):
         self.dir = tempfile.mkdtemp(prefix="kapsel-test-")
         self.capsule = os.path.join(self.dir, "capsule")
         if capsule is None:
@@ -93,6 +122,7 @@ class KapselServer:
         # system-wide defaults (which would hide a missing protocol floor, say).
         self.openssl_conf = os.path.join(self.dir, "openssl.cnf")
         write(self.openssl_conf, "")
+        self.stdout_path = stdout_path  # where the server's stdout goes (default: nowhere)
         self.process = None
         self.port = None
         self.log = []
@@ -113,14 +143,17 @@ class KapselServer:
             self.process.stderr.close()
         self.log, self._stderr_closed = [], False
         env = dict(os.environ, OPENSSL_CONF=self.openssl_conf)
+        stdout = open(self.stdout_path, "ab") if self.stdout_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
             [BINARY, "serve", "-c", self.config, *args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=self.dir)
+            stdout=stdout, stderr=subprocess.PIPE, env=env, cwd=self.dir)
+        if self.stdout_path:
+            stdout.close()
         # The log is read all the time, by a thread of its own: a server whose stderr pipe
         # filled up would block in its next write, and a test would see a hang it caused.
         self._reader = threading.Thread(target=self._read_log, args=(self.process.stderr,), daemon=True)
         self._reader.start()
-        self.port = int(self.wait_for_log(r"listening on 127\.0\.0\.1:(\d+)", START_TIMEOUT).group(1))
+        self.port = int(self.wait_for_log(r"listening on 127\.0\.0\.\d+:(\d+)", START_TIMEOUT).group(1))
         return self
 
     def _read_log(self, stream):

@@ -4,7 +4,7 @@ set -euo pipefail
 binary=${KAPSEL_BINARY:?}
 dir=$(mktemp -d)
 pid=""
-cleanup() { [[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$dir"; }
+cleanup() { if [[ -n $pid ]]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi; rm -rf "$dir"; }
 trap cleanup EXIT
 
 mkdir -p "$dir/capsule"
@@ -44,4 +44,15 @@ check "ncat --ssl" "$out"
 out=$(printf 'gemini://localhost/\r\n' | timeout 10 openssl s_client -quiet -tls1_2 -connect "127.0.0.1:$port" -servername localhost 2>/dev/null)
 check "openssl s_client -tls1_2" "$out"
 
+# Stop it as an operator would: SIGTERM, then it must exit 0 (a sanitizer report at exit, or
+# a crash on the way out, is a failure).
+kill -TERM "$pid"
+status=0
+wait "$pid" || status=$?
+pid=""
+if ((status != 0)); then
+  echo "not ok - kapsel exited with status $status after SIGTERM"; tail -20 "$dir/log"; fail=1
+else
+  echo "ok - exits 0 after SIGTERM"
+fi
 exit $fail

@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from harness import KapselServer, request, request_until_closed, write
+from harness import KapselServer, request, request_until_closed, require, write
 
 SECRET = "TOP-SECRET-OUTSIDE-THE-CAPSULE"
 
@@ -107,8 +107,10 @@ class TlsOffer(unittest.TestCase):
         self.assertNotRegex(scan, r"(?i)compression enabled")
 
 
-@unittest.skipUnless(os.geteuid() == 0, "needs root to test dropping root")
 class Privileges(unittest.TestCase):
+    def setUp(self):
+        require(self, "root", os.geteuid() == 0, "dropping root is tested only when started as root")
+
     def test_started_as_root_it_serves_as_the_configured_user(self):
         nobody = pwd.getpwnam("nobody")
         with KapselServer(user="nobody") as server:
@@ -232,10 +234,9 @@ class Certificates(unittest.TestCase):
 
 class Landlock(unittest.TestCase):
     def test_reload_cannot_read_outside_what_was_allowed_at_start(self):
-        with KapselServer() as server:
+        with KapselServer(capsule_toml="watch = false") as server:
             line = server.wait_for_log(r"Landlock[^\n]*").group(0)
-            if "limited to reading" not in line:
-                self.skipTest("this kernel offers no Landlock: " + line)
+            require(self, "landlock", "limited to reading" in line, "this kernel offers no Landlock: " + line)
             # Outside the configuration's directory and the capsule: not readable any more.
             elsewhere = tempfile.mkdtemp(prefix="kapsel-elsewhere-")
             self.addCleanup(shutil.rmtree, elsewhere, True)
@@ -264,8 +265,8 @@ class Landlock(unittest.TestCase):
         with open(server.config, "w") as f:
             f.write(text.replace('root = "capsule"', 'root = "%s"' % root))
         with server:
-            if "limited to reading" not in server.wait_for_log(r"Landlock[^\n]*").group(0):
-                self.skipTest("this kernel offers no Landlock")
+            line = server.wait_for_log(r"Landlock[^\n]*").group(0)
+            require(self, "landlock", "limited to reading" in line, "this kernel offers no Landlock: " + line)
             self.assertEqual(request(server.port, server.url("/")).body, b"# Gammal\n")
             os.rename(root, os.path.join(site, "capsule.old"))
             os.rename(os.path.join(site, "capsule.new"), root)
@@ -275,16 +276,22 @@ class Landlock(unittest.TestCase):
             self.assertEqual(request(server.port, server.url("/")).body, b"# Ny version\n")
 
     def test_reload_reads_a_config_file_replaced_by_rename(self):
-        # Editors and deploy tools write a new file and rename it over the old one.
-        with KapselServer() as server:
+        # Editors and deploy tools write a new file and rename it over the old one. The new
+        # file says something new (another host name), and only SIGHUP reloads here.
+        with KapselServer(capsule_toml="watch = false") as server:
+            line = server.wait_for_log(r"Landlock[^\n]*").group(0)
+            require(self, "landlock", "limited to reading" in line, "this kernel offers no Landlock: " + line)
             with open(server.config) as f:
                 text = f.read()
-            write(os.path.join(server.capsule, "new.gmi"), "# Ny\n")
-            write(server.config + ".new", text)
+            self.assertEqual(request(server.port, "gemini://renamed.example/").status, 53)
+            write(server.config + ".new", text.replace('hostnames = ["localhost"]',
+                                                       'hostnames = ["localhost", "renamed.example"]'))
             os.rename(server.config + ".new", server.config)
-            server.signal(1)  # SIGHUP
-            server.wait_for_log(r"reloaded: ")
-            self.assertEqual(request(server.port, server.url("/new.gmi")).status, 20)
+            mark = server.mark()
+            server.signal(signal.SIGHUP)
+            server.wait_for_log(r"reloaded: ", since=mark)
+            r = request(server.port, "gemini://renamed.example/")
+            self.assertEqual((r.status, r.body), (20, b"# Testkapsel\n\n=> /sub/ Underkatalog\n"))
 
 
 if __name__ == "__main__":
