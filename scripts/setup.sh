@@ -7,10 +7,15 @@ packages=(
   # build
   g++ cmake ninja-build ccache pkg-config
   # libraries
-  libasio-dev libssl-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev
-  # tests: unit, integration clients, feed parser, TLS scanner, fuzzing
+  libasio-dev libssl-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev libsystemd-dev
+  # tests: unit, integration clients, feed parser, TLS scanner, fuzzing; Debian's MIME table;
+  # the real programs a user puts next to kapsel, which the tests start themselves: a web
+  # server for the mirror, a feed reader, a load balancer, a strict HTML parser, systemd's
+  # unit checker
   googletest libgtest-dev python3 python3-feedparser openssl ncat sslscan
   clang libclang-rt-dev
+  media-types util-linux
+  nginx newsboat haproxy python3-html5lib systemd
 )
 
 missing=()
