@@ -1,4 +1,4 @@
-// kapsel's command line: serve, check, feed. Nothing else lives here.
+// kapsel's command line: serve, check, feed, ticket-keys. Nothing else lives here.
 
 #include <CLI/CLI.hpp>
 
@@ -7,6 +7,7 @@
 
 #include "capsule/capsule.hpp"
 #include "config/config.hpp"
+#include "net/session_tickets.hpp"
 #include "server/preflight.hpp"
 #include "server/server.hpp"
 #include "text/ascii.hpp"
@@ -64,12 +65,24 @@ int main(int argc, char** argv) {
     feed_cmd->add_option("-c,--config", feed_file, "Configuration file")->capture_default_str();
     feed_cmd->add_option("--host", feed_host, "Served hostname whose URLs the feed uses (default: the first)");
 
+    std::filesystem::path ticket_file;
+    auto* tickets_cmd = app.add_subcommand("ticket-keys", "Manage a session-ticket key file (tls.ticket_key_file)");
+    tickets_cmd->require_subcommand(1);
+    auto* rotate_cmd = tickets_cmd->add_subcommand(
+        "rotate", "Put a new key first and keep the newest 3; servers pick it up on SIGHUP");
+    rotate_cmd->add_option("FILE", ticket_file, "The key file (created when missing)")->required();
+
     CLI11_PARSE(app, argc, argv);
 
     try {
         if (*serve) return kapsel::server::serve(serve_options);
         if (*check_cmd) return check(check_file);
         if (*feed_cmd) return feed(feed_file, feed_host);
+        if (*rotate_cmd) {
+            const std::size_t keys = kapsel::net::TicketKeys::rotate_key_file(ticket_file);
+            std::printf("%s: %zu key%s, the new one first\n", ticket_file.c_str(), keys, keys == 1 ? "" : "s");
+            return 0;
+        }
     } catch (const kapsel::config::ConfigError& e) {
         std::fprintf(stderr, "%s\n", e.what());
         return exit_invalid;

@@ -55,4 +55,6 @@ TlsContext::TlsContext(const config::TlsSettings& settings) : ctx_(SSL_CTX_new(T
 
 TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
 
+std::size_t TlsContext::reload_ticket_keys() { return ticket_keys_ ? ticket_keys_->reload() : 0; }
+
 }  // namespace kapsel::net

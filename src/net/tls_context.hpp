@@ -23,6 +23,11 @@ public:
 
     SSL_CTX* native() const { return ctx_; }
 
+    /// Reads tls.ticket_key_file again (after `kapsel ticket-keys rotate`); throws
+    /// std::runtime_error naming the file when it was refused (the keys in use stay).
+    /// Returns the number of keys in use; 0 when tickets are off.
+    std::size_t reload_ticket_keys();
+
 private:
     SSL_CTX* ctx_;
     std::unique_ptr<TicketKeys> ticket_keys_;

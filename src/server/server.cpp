@@ -16,6 +16,7 @@
 #include "server/logging.hpp"
 #include "server/preflight.hpp"
 #include "server/privileges.hpp"
+#include "server/service_notify.hpp"
 #include "version.hpp"
 
 namespace kapsel::server {
@@ -43,6 +44,12 @@ std::shared_ptr<const site::Site> build_site(const config::Config& config) {
 }
 
 bool is_ipv6_wildcard(const config::ListenAddress& a) { return a.host == "::"; }
+
+/// What `systemctl status` shows beside the unit.
+std::string status_line(const site::Site& site) {
+    const auto& c = site.capsule();
+    return "serving " + std::to_string(c.size()) + " resources, " + std::to_string(c.entry_count()) + " feed entries";
+}
 
 // The directory, not the file: editors and deploy tools replace server.toml by renaming a
 // new file over it, and a reload must still be able to read that one.
@@ -115,6 +122,7 @@ private:
     asio::steady_timer shutdown_timer_{control_};
     asio::steady_timer housekeeping_timer_{control_};
     std::unique_ptr<CapsuleWatch> watch_;
+    ServiceNotify notify_;
     bool stopping_ = false;
 };
 
@@ -194,6 +202,7 @@ int RunningServer::run() {
             spdlog::info("watching {} and {} for changes", config_.file.string(), config_.capsule.root.string());
     }
     spdlog::info("serving gemini://{}/ with {} worker thread{}", s.hostnames.front(), count, count == 1 ? "" : "s");
+    notify_.ready(status_line(*site));
 
     std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& ec, int signo) {
         if (ec) return;
@@ -226,6 +235,7 @@ int RunningServer::run() {
 
 void RunningServer::shut_down() {
     stopping_ = true;
+    notify_.stopping();
     // Acceptors belong to the first worker's thread: close them there.
     asio::post(workers_.front()->context(), [this] {
         for (auto& l : listeners_) l->close();
@@ -264,6 +274,7 @@ void RunningServer::forget_idle_clients() {
 }
 
 void RunningServer::reload(const char* why) {
+    notify_.reloading();
     // Watch anew before reading: a change made while the reload reads is then seen too, and
     // directories made since the last load are watched.
     const auto root = config_.capsule.root;
@@ -282,6 +293,14 @@ void RunningServer::reload_now(const char* why) {
     } catch (const std::exception& e) {
         spdlog::warn("access log not reopened, still writing the old one: {}", e.what());
     }
+    // Ticket keys rotated by `kapsel ticket-keys rotate` (on every replica's shared file).
+    try {
+        if (config_.tls.ticket_key_file)
+            spdlog::info("session-ticket keys: {} from {}", tls_->reload_ticket_keys(),
+                         config_.tls.ticket_key_file->string());
+    } catch (const std::exception& e) {
+        spdlog::warn("session-ticket keys not reloaded, the old ones stay: {}", e.what());
+    }
     try {
         auto fresh = read_config(options_);
         auto site = build_site(fresh);
@@ -292,12 +311,14 @@ void RunningServer::reload_now(const char* why) {
             spdlog::warn("changed but applied only on restart: {}", keys);
         }
         spdlog::info("reloaded: {} resources, {} feed entries", site->capsule().size(), site->capsule().entry_count());
+        notify_.ready(status_line(*site));
         config_.capsule = fresh.capsule;
         config_.feed = fresh.feed;
         config_.server.hostnames = fresh.server.hostnames;
         config_.server.public_port = fresh.server.public_port;
     } catch (const std::exception& e) {
         spdlog::error("reload failed, still serving the previous capsule: {}", e.what());
+        notify_.ready("reload failed, still serving the previous capsule: " + std::string(e.what()));
     }
 }
 

@@ -80,7 +80,7 @@ class KapselServer:
     """A running kapsel on 127.0.0.1; use as a context manager or call start()/stop()."""
 
     def __init__(self, capsule=None, server=None, extra_toml="", hostnames=("localhost",), user=None,
-                 capsule_toml="", access_log="stderr", stdout_path=None):
+                 capsule_toml="", access_log="stderr", stdout_path=None, env=None):
         self.dir = tempfile.mkdtemp(prefix="kapsel-test-")
         self.capsule = os.path.join(self.dir, "capsule")
         if capsule is None:
@@ -123,6 +123,7 @@ class KapselServer:
         self.openssl_conf = os.path.join(self.dir, "openssl.cnf")
         write(self.openssl_conf, "")
         self.stdout_path = stdout_path  # where the server's stdout goes (default: nowhere)
+        self.env = dict(env or {})      # more environment for the server
         self.process = None
         self.port = None
         self.log = []
@@ -142,7 +143,7 @@ class KapselServer:
             self._reader.join(10)
             self.process.stderr.close()
         self.log, self._stderr_closed = [], False
-        env = dict(os.environ, OPENSSL_CONF=self.openssl_conf)
+        env = dict(os.environ, OPENSSL_CONF=self.openssl_conf, **self.env)
         stdout = open(self.stdout_path, "ab") if self.stdout_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
             [BINARY, "serve", "-c", self.config, *args],

@@ -405,5 +405,62 @@ class MimeTypes(unittest.TestCase):
                     self.assertEqual(request(server.port, server.url("/fil." + ext)).header, "20 " + debian[ext])
 
 
+class ServiceManager(unittest.TestCase):
+    """Running under systemd: the unit in contrib/ is valid, and kapsel speaks the notify
+    protocol around a start, a reload and a stop (the test stands in for systemd)."""
+
+    def test_the_shipped_unit_passes_systemd_analyze_verify(self):
+        unit = os.path.join(SOURCE_DIR, "contrib", "kapsel.service")
+        with open(unit) as f:
+            text = f.read()
+        for setting in ("Type=notify", "ExecReload=/bin/kill -HUP $MAINPID", "NoNewPrivileges=yes",
+                        "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
+                        "CapabilityBoundingSet=CAP_NET_BIND_SERVICE", "AmbientCapabilities=CAP_NET_BIND_SERVICE"):
+            self.assertIn("\n" + setting + "\n", text)
+        tmp = KapselServer()
+        self.addCleanup(tmp.discard)
+        # The unit names the installed binary; verify checks that it exists and runs.
+        copy = os.path.join(tmp.dir, "kapsel.service")
+        write(copy, text.replace("/usr/local/bin/kapsel", os.path.abspath(BINARY)))
+        out = subprocess.run(["systemd-analyze", "verify", copy], capture_output=True, text=True, timeout=60)
+        self.assertEqual((out.returncode, out.stdout + out.stderr), (0, ""))
+
+    def test_ready_reloading_ready_stopping(self):
+        server = KapselServer(capsule_toml="watch = false")
+        path = os.path.join(server.dir, "notify.sock")
+        manager = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        manager.bind(path)
+        manager.settimeout(30 * SLOW)
+        self.addCleanup(manager.close)
+        server.env["NOTIFY_SOCKET"] = path
+
+        def message():
+            return dict(line.split("=", 1) for line in manager.recv(4096).decode().splitlines())
+
+        server.start()
+        try:
+            ready = message()
+            self.assertEqual(ready.get("READY"), "1")
+            self.assertRegex(ready.get("STATUS", ""), r"^serving \d+ resources, \d+ feed entries")
+            self.assertEqual(request(server.port, server.url("/")).status, 20)  # ready means serving
+
+            before = time.clock_gettime(time.CLOCK_MONOTONIC)
+            server.signal(signal.SIGHUP)
+            reloading = message()
+            after = time.clock_gettime(time.CLOCK_MONOTONIC)
+            self.assertEqual(reloading.get("RELOADING"), "1")
+            self.assertLessEqual(before * 1e6 - 1, int(reloading["MONOTONIC_USEC"]))
+            self.assertLessEqual(int(reloading["MONOTONIC_USEC"]), after * 1e6 + 1)
+            again = message()
+            self.assertEqual(again.get("READY"), "1")
+            self.assertIn("STATUS", again)
+
+            server.signal(signal.SIGTERM)
+            self.assertEqual(message(), {"STOPPING": "1"})
+            self.assertEqual(server.process.wait(timeout=15), 0)
+        finally:
+            server.stop()
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -5,6 +5,7 @@ import fcntl
 import os
 import select
 import termios
+import signal
 import socket
 import ssl
 import subprocess
@@ -12,7 +13,7 @@ import threading
 import time
 import unittest
 
-from harness import (SLOW, KapselServer, client_context, has_ipv6_loopback, read_all, request, request_until_closed,
+from harness import (BINARY, SLOW, KapselServer, client_context, has_ipv6_loopback, read_all, request, request_until_closed,
                      require, tls_connect)
 
 
@@ -460,6 +461,45 @@ class Resumption(unittest.TestCase):
             self.assertTrue(reused, "resumption across a restart")
         finally:
             first.stop()
+
+    def test_rotated_ticket_keys_are_picked_up_on_sighup_and_old_tickets_resume_for_two_rotations(self):
+        server = KapselServer(capsule_toml="watch = false")
+        with open(server.config) as f:
+            text = f.read()
+        with open(server.config, "w") as f:
+            f.write(text.replace("[tls]\n", '[tls]\nticket_key_file = "certs/tickets.key"\n'))
+        server.start()
+        try:
+            key_file = os.path.join(server.dir, "certs", "tickets.key")
+            tls12 = client_context(min_version=ssl.TLSVersion.TLSv1_2, max_version=ssl.TLSVersion.TLSv1_2)
+            self.context = tls12  # a TLS 1.2 ticket may be offered again and again
+            old_session, _ = self.handshake(server)
+
+            def rotate_file():
+                out = subprocess.run([BINARY, "ticket-keys", "rotate", key_file], capture_output=True, text=True,
+                                     timeout=30)
+                self.assertEqual(out.returncode, 0, out.stderr)
+
+            rotate_file()
+            mark = server.mark()
+            server.signal(signal.SIGHUP)
+            self.assertEqual(server.wait_for_log(r"session-ticket keys: (\d+) from ", since=mark).group(1), "2")
+            self.assertEqual(os.path.getsize(key_file), 160)
+            _, reused = self.handshake(server, old_session)
+            self.assertTrue(reused, "a ticket of the previous key resumes")
+            new_session, reused = self.handshake(server)
+            self.assertFalse(reused)
+            rotate_file()
+            rotate_file()  # the first key is now fourth: dropped
+            mark = server.mark()
+            server.signal(signal.SIGHUP)
+            self.assertEqual(server.wait_for_log(r"session-ticket keys: (\d+) from ", since=mark).group(1), "3")
+            _, reused = self.handshake(server, old_session)
+            self.assertFalse(reused, "a ticket of a key rotated out still resumed")
+            _, reused = self.handshake(server, new_session)
+            self.assertTrue(reused, "a ticket of a key two rotations old must still resume")
+        finally:
+            server.stop()
 
     def test_the_session_ticket_leaves_with_the_response_not_before_it(self):
         # A TLS 1.3 server writes its ticket right after the client's Finished; kapsel holds
