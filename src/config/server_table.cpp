@@ -8,8 +8,12 @@ namespace {
 
 std::string normalise_hostname(std::string name) {
     text::lower_in_place(name);
+    // One trailing dot is the root of the DNS and says nothing; a request's host never keeps
+    // it, and one with two (or a name of dots only) could never be served.
     if (!name.empty() && name.back() == '.') name.pop_back();
     if (name.empty()) throw std::invalid_argument("a hostname must not be empty");
+    if (name.back() == '.' || name.front() == '.' || name.find("..") != std::string::npos)
+        throw std::invalid_argument("'" + name + "' is not a valid hostname (an empty label)");
     for (const char c : name) {
         if (!(text::is_alnum(c) || c == '-' || c == '.' || c == ':' || static_cast<unsigned char>(c) >= 0x80))
             throw std::invalid_argument("'" + name + "' is not a valid hostname");

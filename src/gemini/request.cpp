@@ -17,6 +17,7 @@
 //       decodes to invalid UTF-8 or a control character.
 //   51  a path segment that decodes to something containing '/', '\' or NUL, or that begins
 //       with '.' once dot segments are removed (dot-files: "/.git/config", "/.env").
+// parse_uri applies every one of these but the 1024-byte limit.
 // Decisions where the RFC leaves room:
 //   - "host:" (empty port) means the default port (RFC 3986 §3.2.3): port is nullopt.
 //   - A decoded host must consist of unreserved characters, sub-delims and non-ASCII UTF-8:
@@ -144,32 +145,36 @@ std::optional<Rejection> normalise_path(std::string_view raw, Request& request) 
 }  // namespace
 
 ParsedRequest parse_request(std::string_view line) {
-    if (line.empty()) return bad_request("empty request");
     if (line.size() > max_request_uri_bytes) return bad_request("request longer than 1024 bytes");
-    if (line.starts_with("\xEF\xBB\xBF")) return bad_request("byte order mark not allowed");
-    for (char c : line) {
+    return parse_uri(line);
+}
+
+ParsedRequest parse_uri(std::string_view uri) {
+    if (uri.empty()) return bad_request("empty request");
+    if (uri.starts_with("\xEF\xBB\xBF")) return bad_request("byte order mark not allowed");
+    for (char c : uri) {
         const auto b = static_cast<unsigned char>(c);
         if (b == ' ') return bad_request("space in request");
         if (b < 0x20 || b == 0x7F) return bad_request("control character in request");
     }
-    if (!is_valid_utf8(line)) return bad_request("request is not valid UTF-8");
-    if (has_control_character(line)) return bad_request("control character in request");  // C1
-    if (line.find('#') != std::string_view::npos) return bad_request("fragment not allowed");
-    for (char c : line)
+    if (!is_valid_utf8(uri)) return bad_request("request is not valid UTF-8");
+    if (has_control_character(uri)) return bad_request("control character in request");  // C1
+    if (uri.find('#') != std::string_view::npos) return bad_request("fragment not allowed");
+    for (char c : uri)
         if (is_never_allowed(c)) return bad_request("character not allowed in a URI");
 
     // scheme ":" hier-part [ "?" query ]; a ':' after '/' or '?' belongs to a relative reference.
-    const auto colon = line.find(':');
+    const auto colon = uri.find(':');
     if (colon == std::string_view::npos || colon == 0 ||
-        line.substr(0, colon).find_first_of("/?") != std::string_view::npos)
+        uri.substr(0, colon).find_first_of("/?") != std::string_view::npos)
         return bad_request("not an absolute URI");
     Request request;
-    request.scheme.assign(line.substr(0, colon));
+    request.scheme.assign(uri.substr(0, colon));
     if (!is_valid_scheme(request.scheme)) return bad_request("invalid scheme");
     text::lower_in_place(request.scheme);
-    if (!has_valid_percent_escapes(line)) return bad_request("bad percent-escape");
+    if (!has_valid_percent_escapes(uri)) return bad_request("bad percent-escape");
 
-    std::string_view rest = line.substr(colon + 1);
+    std::string_view rest = uri.substr(colon + 1);
     if (const auto question = rest.find('?'); question != std::string_view::npos) {
         request.query.emplace(rest.substr(question + 1));
         rest = rest.substr(0, question);

@@ -21,8 +21,8 @@ void element(std::string& out, std::string_view indent, std::string_view name, s
 void link(std::string& out, std::string_view indent, std::string_view rel, std::string_view type,
           std::string_view href) {
     out += indent;
-    out += "<link rel=\"" + xml_escape(rel) + "\" type=\"" + xml_escape(type) + "\" href=\"" + xml_escape(href) +
-           "\"/>\n";
+    out += "<link rel=\"" + xml_attribute(rel) + "\" type=\"" + xml_attribute(type) + "\" href=\"" +
+           xml_attribute(href) + "\"/>\n";
 }
 
 void author(std::string& out, std::string_view indent, std::string_view name) {
@@ -45,7 +45,7 @@ std::string write_atom(const FeedInfo& feed, std::vector<Entry> entries) {
 
     std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
     out += "<feed xmlns=\"http://www.w3.org/2005/Atom\"";
-    if (!feed.lang.empty()) out += " xml:lang=\"" + xml_escape(feed.lang) + "\"";
+    if (!feed.lang.empty()) out += " xml:lang=\"" + xml_attribute(feed.lang) + "\"";
     out += ">\n";
     element(out, "  ", "id", tag_uri(feed.authority, "feed"));
     element(out, "  ", "title", feed.title);
@@ -54,11 +54,11 @@ std::string write_atom(const FeedInfo& feed, std::vector<Entry> entries) {
     author(out, "  ", feed.author.empty() ? feed.title : feed.author);
     link(out, "  ", "self", "application/atom+xml", gemini::absolute_url(feed.base_url, feed.self_path));
     link(out, "  ", "alternate", "text/gemini", gemini::absolute_url(feed.base_url, feed.index_path));
-    out += "  <generator version=\"" + xml_escape(kapsel::version) + "\">kapsel</generator>\n";
+    out += "  <generator version=\"" + xml_attribute(kapsel::version) + "\">kapsel</generator>\n";
 
     for (const Entry& e : entries) {
         out += "  <entry";
-        if (!e.lang.empty() && e.lang != feed.lang) out += " xml:lang=\"" + xml_escape(e.lang) + "\"";
+        if (!e.lang.empty() && e.lang != feed.lang) out += " xml:lang=\"" + xml_attribute(e.lang) + "\"";
         out += ">\n";
         element(out, "    ", "id", tag_uri(feed.authority, e.slug));
         element(out, "    ", "title", e.title);

@@ -24,7 +24,9 @@ std::string code_point_name(std::uint32_t cp) {
     return buf;
 }
 
-std::string xml_escape(std::string_view utf8) {
+namespace {
+
+std::string escape(std::string_view utf8, bool attribute) {
     if (const auto bad = find_disallowed_xml_char(utf8)) {
         throw std::invalid_argument("character " + code_point_name(bad->code_point) +
                                     " is not allowed in XML 1.0");
@@ -39,10 +41,18 @@ std::string xml_escape(std::string_view utf8) {
             case '"': out += "&quot;"; break;
             case '\'': out += "&apos;"; break;
             case '\r': out += "&#13;"; break;
+            case '\t': out += attribute ? "&#9;" : "\t"; break;
+            case '\n': out += attribute ? "&#10;" : "\n"; break;
             default: out += c;
         }
     }
     return out;
 }
+
+}  // namespace
+
+std::string xml_escape(std::string_view utf8) { return escape(utf8, false); }
+
+std::string xml_attribute(std::string_view utf8) { return escape(utf8, true); }
 
 }  // namespace kapsel::syndication

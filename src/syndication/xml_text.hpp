@@ -30,4 +30,8 @@ std::string code_point_name(std::uint32_t cp);
 /// when the text holds a character XML 1.0 cannot carry: callers check at load time.
 std::string xml_escape(std::string_view utf8);
 
+/// xml_escape for an attribute value: also tab and LF as &#9; and &#10;, which a parser
+/// would otherwise normalise to spaces (XML 1.0 §3.3.3), so the value reads back as written.
+std::string xml_attribute(std::string_view utf8);
+
 }  // namespace kapsel::syndication

@@ -1,7 +1,14 @@
 // libFuzzer target for the request line: parse_request, find_request_line and encode_path
-// must never crash, and whatever parses must be safe to resolve under a root.
+// must never crash, and whatever parses must be safe to resolve under a root. Invariants:
+// - a parsed path is absolute, without dot segments, NUL, backslash or dot-files, and valid UTF-8;
+// - the request rebuilt from its parts parses back to the same parts (with parse_uri, so a
+//   rebuilt URI longer than 1024 bytes, as percent-encoded UTF-8 becomes, is checked too);
+// - parse_request is parse_uri plus the 1024-byte limit;
+// - find_request_line ends a request exactly at the first CRLF within the limit;
+// - encode_path writes only characters a URI path may carry.
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -15,8 +22,12 @@ namespace {
 
 using namespace kapsel::gemini;
 
-void check(bool condition) {
-    if (!condition) std::abort();
+// Aborts, naming the line, when an invariant does not hold (__builtin_LINE: clang 14 has no
+// std::source_location yet, and fuzz targets are built with clang only).
+void check(bool condition, unsigned line = __builtin_LINE()) {
+    if (condition) return;
+    std::fprintf(stderr, "fuzz_request.cpp:%u: invariant broken\n", line);
+    std::abort();
 }
 
 void check_path(const std::string& path) {
@@ -34,7 +45,7 @@ void check_path(const std::string& path) {
 }
 
 void check_request(std::string_view input, const Request& request) {
-    check(!input.empty() && input.size() <= max_request_uri_bytes);
+    check(!input.empty());
     check(input.find('#') == std::string_view::npos);
     check(!request.scheme.empty());
     for (char c : request.scheme) check(!(c >= 'A' && c <= 'Z'));
@@ -51,8 +62,7 @@ void check_request(std::string_view input, const Request& request) {
     if (request.port) uri += ":" + std::to_string(*request.port);
     uri += encode_path(request.path);
     if (request.query) uri += "?" + *request.query;
-    if (uri.size() > max_request_uri_bytes) return;
-    const auto again = parse_request(uri);
+    const auto again = parse_uri(uri);
     const auto* same = std::get_if<Request>(&again);
     check(same != nullptr);
     check(same->scheme == request.scheme);
@@ -60,6 +70,26 @@ void check_request(std::string_view input, const Request& request) {
     check(same->port == request.port);
     check(same->path == request.path);
     check(same->query == request.query);
+}
+
+// parse_request is the length limit, then parse_uri.
+void check_same_as_parse_request(std::string_view input, const ParsedRequest& by_uri) {
+    const auto parsed = parse_request(input);
+    if (input.size() > max_request_uri_bytes) {
+        const auto* rejection = std::get_if<Rejection>(&parsed);
+        check(rejection != nullptr && rejection->status == Status::bad_request);
+        return;
+    }
+    check(parsed.index() == by_uri.index());
+    if (const auto* request = std::get_if<Request>(&parsed)) {
+        const auto& other = std::get<Request>(by_uri);
+        check(request->scheme == other.scheme && request->host == other.host && request->port == other.port &&
+              request->path == other.path && request->query == other.query);
+    } else {
+        const auto& a = std::get<Rejection>(parsed);
+        const auto& b = std::get<Rejection>(by_uri);
+        check(a.status == b.status && a.meta == b.meta);
+    }
 }
 
 void check_line(std::string_view received) {
@@ -86,7 +116,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view input(reinterpret_cast<const char*>(data), size);
     check_line(input);
 
-    const auto parsed = parse_request(input);
+    const auto parsed = parse_uri(input);
     if (const auto* request = std::get_if<Request>(&parsed)) {
         check_request(input, *request);
     } else {
@@ -94,6 +124,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(rejection.status == Status::bad_request || rejection.status == Status::not_found);
         check(!rejection.meta.empty() && rejection.meta.size() < 64);
     }
+    check_same_as_parse_request(input, parsed);
 
     for (unsigned char c : encode_path(input)) {
         check(c > 0x20 && c < 0x7F && c != '?' && c != '#' && c != '[' && c != ']');

@@ -135,6 +135,8 @@ INSTANTIATE_TEST_SUITE_P(Table, ConfigErrors, testing::Values(
     ErrorCase{"listen_overlap", "[server]\nlisten = [\"[::]:1965\", \"[::1]:1965\"]\n", 2, 24, "overlaps [::]:1965"},
     ErrorCase{"empty_listen", "[server]\nlisten = []\n", 2, 10, "at least one address"},
     ErrorCase{"bad_hostname", "[server]\nhostnames = [\"a b\"]\n", 2, 14, "not a valid hostname"},
+    ErrorCase{"hostname_two_dots", "[server]\nhostnames = [\"ok\", \"ale..\"]\n", 2, 20, "an empty label"},
+    ErrorCase{"hostname_dots", "[server]\nhostnames = [\"..\"]\n", 2, 14, "an empty label"},
     ErrorCase{"server_not_table", "server = 1\n", 1, 10, "must be a table"},
     ErrorCase{"lang", "[capsule]\nlang = \"s v\"\n", 2, 8, "BCP 47"},
     ErrorCase{"authority", "[feed]\nauthority = \"example.org\"\n", 2, 13, "RFC 4151"},

@@ -366,6 +366,66 @@ TEST(ParseRequest, LengthLimitIsExactly1024Bytes) {
     EXPECT_TRUE(std::holds_alternative<Rejection>(parse_request(utf8 + "a")));
 }
 
+// parse_uri: every rule of parse_request but the length limit.
+
+struct UriRow {
+    std::string input;
+    std::string expect;  // the path, or "51"/"59" for the status that refuses it
+};
+
+const std::vector<UriRow> long_uris = {
+    {uri_of_length(1025), uri_of_length(1025).substr(10)},
+    {uri_of_length(4096), uri_of_length(4096).substr(10)},
+    {uri_of_length(2048) + "/../b", "/b"},
+    {uri_of_length(2048) + "/x/y/%2e%2e/%2E%2E/../c", "/c"},
+    {"gemini://h/" + std::string(2000, 'a') + "%20b", "/" + std::string(2000, 'a') + " b"},
+    {uri_of_length(2048) + " ", "59"},
+    {uri_of_length(2048) + "#f", "59"},
+    {uri_of_length(2048) + "%zz", "59"},
+    {uri_of_length(2048) + "/../../..", "59"},
+    {uri_of_length(2048) + "/%c0%ae", "59"},
+    {uri_of_length(2048) + "/.env", "51"},
+    {uri_of_length(2048) + "/a%2Fb", "51"},
+    {"", "59"},
+};
+
+TEST(ParseUri, AppliesEveryRuleButTheLengthLimit) {
+    for (const auto& row : long_uris) {
+        SCOPED_TRACE(describe(row.input));
+        const auto parsed = parse_uri(row.input);
+        if (row.expect == "51" || row.expect == "59") {
+            const auto* rejection = std::get_if<Rejection>(&parsed);
+            ASSERT_NE(rejection, nullptr) << "accepted, path " << describe(std::get<Request>(parsed).path);
+            EXPECT_EQ(rejection->status, row.expect == "51" ? Status::not_found : Status::bad_request);
+        } else {
+            const auto* request = std::get_if<Request>(&parsed);
+            ASSERT_NE(request, nullptr) << "rejected: " << std::get<Rejection>(parsed).meta;
+            EXPECT_EQ(request->host, "h");
+            EXPECT_EQ(request->path, row.expect);
+        }
+    }
+}
+
+TEST(ParseUri, AgreesWithParseRequestUpTo1024Bytes) {
+    for (const auto& row : rejections) {
+        if (row.input.size() > max_request_uri_bytes) continue;
+        SCOPED_TRACE(describe(row.input));
+        const auto parsed = parse_uri(row.input);
+        const auto* rejection = std::get_if<Rejection>(&parsed);
+        ASSERT_NE(rejection, nullptr);
+        EXPECT_EQ(rejection->status, row.status);
+        EXPECT_EQ(rejection->meta, row.meta);
+    }
+    for (const auto& row : accepted) {
+        SCOPED_TRACE(describe(row.input));
+        const auto parsed = parse_uri(row.input);
+        const auto* request = std::get_if<Request>(&parsed);
+        ASSERT_NE(request, nullptr) << "rejected: " << std::get<Rejection>(parsed).meta;
+        EXPECT_EQ(request->path, row.path);
+        EXPECT_EQ(request->query, row.query);
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Traversal: each attempt is refused, or normalises to a path that stays under the root.
 // `expect` is the normalised path, or "51"/"59" for the status that refuses it; a ".." that

@@ -192,5 +192,11 @@ TEST(AtomWriter, RefusesDisallowedCharacters) {
     EXPECT_THROW(write_atom(f, {}), std::invalid_argument);
 }
 
+TEST(XmlText, AttributesKeepTabsAndNewlines) {
+    // A parser turns a literal tab or LF in an attribute into a space (XML 1.0 §3.3.3).
+    EXPECT_EQ(xml_attribute("a\tb\nc\rd\"e"), "a&#9;b&#10;c&#13;d&quot;e");
+    EXPECT_EQ(xml_escape("a\tb\nc"), "a\tb\nc");  // in text they stay as they are
+}
+
 }  // namespace
 }  // namespace kapsel::syndication
