@@ -7,7 +7,7 @@
 /// the client writes "gemini://localhost/page.gmi\r\n", the server reads it, writes a 6 KB
 /// response in one SSL_write, SSL_shutdown (close_notify, not waiting for the peer's), and
 /// the client reads to close_notify. Nothing of kapsel runs but its TLS settings: the server
-/// SSL_CTX is kapsel::net::TlsContext, built from a config::TlsSettings (ECDSA P-256 cert
+/// SSL_CTX is kapsel::net::TlsContext, built as kapsel builds a host's (ECDSA P-256 cert
 /// made by kapsel::net::ensure_certificate in a temporary directory, or -c/-k).
 ///
 /// Measured: CLOCK_THREAD_CPUTIME_ID around every server-side OpenSSL call (SSL_new + BIO
@@ -47,6 +47,7 @@
 
 #include "config/config.hpp"
 #include "net/certificate.hpp"
+#include "net/session_tickets.hpp"
 #include "net/tls_context.hpp"
 
 #if __has_include(<valgrind/callgrind.h>)
@@ -399,19 +400,15 @@ int main(int argc, char** argv) {
 
     // Certificate: the caller's, or one kapsel makes (ECDSA P-256) in a temporary directory.
     std::filesystem::path tmpdir;
-    kapsel::config::TlsSettings settings;
-    settings.session_tickets = o.tickets;
-    if (!o.cert.empty()) {
-        settings.certificate = o.cert;
-        settings.key = o.key;
-    } else {
+    std::filesystem::path certificate = o.cert, key = o.key;
+    if (o.cert.empty()) {
         std::string tmpl = (std::filesystem::temp_directory_path() / "handshake_floor.XXXXXX").string();
         if (!mkdtemp(tmpl.data())) die("mkdtemp: " + std::string(std::strerror(errno)));
         tmpdir = tmpl;
-        settings.certificate = tmpdir / "cert.pem";
-        settings.key = tmpdir / "key.pem";
+        certificate = tmpdir / "cert.pem";
+        key = tmpdir / "key.pem";
         try {
-            kapsel::net::ensure_certificate(settings.certificate, settings.key, {"localhost"});
+            kapsel::net::ensure_certificate(certificate, key, {"localhost"});
         } catch (const std::exception& e) {
             std::filesystem::remove_all(tmpdir);
             die(e.what());
@@ -419,7 +416,11 @@ int main(int argc, char** argv) {
     }
     int rc = 0;
     try {
-        kapsel::net::TlsContext server(settings);
+        kapsel::net::TicketKeys ticket_keys(std::nullopt);  // random, as kapsel without a key file
+        kapsel::net::TlsOptions options;
+        options.session_tickets = o.tickets;
+        options.ticket_keys = &ticket_keys;
+        kapsel::net::TlsContext server(certificate, key, options);
         if (!tmpdir.empty()) std::filesystem::remove_all(tmpdir);  // loaded: no longer needed
         SSL_CTX* sctx = server.native();
 

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -20,27 +21,30 @@ constexpr int exit_invalid = 2;
 int check(const std::filesystem::path& file) {
     const auto config = kapsel::config::load_config(file);
     kapsel::server::preflight(config);  // what serve would refuse at start, refused here first
-    const auto capsule = kapsel::capsule::load_capsule(config);
-    std::string hosts;
-    for (const auto& h : config.server.hostnames) hosts += (hosts.empty() ? "" : ", ") + h;
-    std::printf("%s: OK: capsule %s, %zu resources, %zu feed entries, hosts %s\n", file.c_str(),
-                config.capsule.root.c_str(), capsule->size(), capsule->entry_count(), hosts.c_str());
+    const auto capsules = kapsel::capsule::load_capsules(config);
+    for (std::size_t i = 0; i < capsules.size(); ++i) {
+        const auto& host = config.hosts[i];
+        std::string names;
+        for (const auto& n : host.names) names += (names.empty() ? "" : ", ") + n;
+        std::printf("%s: OK: capsule %s, %zu resources, %zu feed entries, hosts %s\n", file.c_str(), host.root.c_str(),
+                    capsules[i]->size(), capsules[i]->entry_count(), names.c_str());
+    }
     return 0;
 }
 
 int feed(const std::filesystem::path& file, std::string host) {
     const auto config = kapsel::config::load_config(file);
-    if (host.empty()) host = config.server.hostnames.front();
+    if (host.empty()) host = config.hosts.front().names.front();
     kapsel::text::lower_in_place(host);
-    const auto capsule = kapsel::capsule::load_capsule(config);
-    const auto* response = capsule->find(host, "/atom.xml");
-    if (!response) {
-        std::fprintf(stderr, "%s: '%s' is not one of server.hostnames\n", file.c_str(), host.c_str());
-        return exit_invalid;
+    for (const auto& h : config.hosts) {
+        if (std::find(h.names.begin(), h.names.end(), host) == h.names.end()) continue;
+        const auto capsule = kapsel::capsule::load_capsule(h, config);
+        const auto body = capsule->find(host, "/atom.xml")->body();
+        std::fwrite(body.data(), 1, body.size(), stdout);
+        return std::fflush(stdout) == 0 ? 0 : 1;
     }
-    const auto body = response->body();
-    std::fwrite(body.data(), 1, body.size(), stdout);
-    return std::fflush(stdout) == 0 ? 0 : 1;
+    std::fprintf(stderr, "%s: '%s' is not a name of any host\n", file.c_str(), host.c_str());
+    return exit_invalid;
 }
 
 }  // namespace

@@ -33,6 +33,12 @@ Response make_response(std::string_view mime, std::string_view body) {
     return r;
 }
 
+bool has_entries_marker(std::string_view gemtext) {
+    for (const text::Line& line : text::Lines(gemtext))
+        if (line.content == syn::entries_marker) return true;
+    return false;
+}
+
 // "/dir/" for rel_dir "dir", "/" for the root.
 std::string directory_key(const std::string& rel_dir) { return rel_dir.empty() ? "/" : "/" + rel_dir + "/"; }
 
@@ -87,6 +93,13 @@ private:
         }
         const std::string path = url_dir + name;
         claim(path, file.display, 0);
+        if (ext == "gmi" && has_entries_marker(file.bytes)) {
+            // A page that lists the entries (a start page without front matter, typically):
+            // built once the entries are known.
+            listing_pages_.push_back({path, name == "index.gmi" ? url_dir : std::string(), &file});
+            if (name == "index.gmi") claim(url_dir, file.display, 0);
+            return;
+        }
         Response response = make_response(mime_type_for(name, mime_, settings_.lang), file.bytes);
         if (name == "index.gmi") {
             claim(url_dir, file.display, 0);
@@ -198,6 +211,13 @@ private:
             if (doc.plain) capsule_->add(doc.txt_path, make_response(plain_text_mime, doc.body));
         }
 
+        for (const ListingPage& page : listing_pages_) {
+            const Response response =
+                make_response(gemtext_mime(settings_.lang), syn::expand_entries_marker(page.file->bytes, list));
+            if (!page.directory.empty()) capsule_->add(page.directory, response);
+            capsule_->add(page.path, response);
+        }
+
         add_feeds(std::move(entries));
     }
 
@@ -232,15 +252,22 @@ private:
     std::shared_ptr<Capsule> capsule_ = std::make_shared<Capsule>();
     std::map<std::string, std::string> served_;  // path → the file that serves it
     std::vector<Document> documents_;
+    /// Gemtext files without front matter that hold a {{ entries }} line.
+    struct ListingPage {
+        std::string path;
+        std::string directory;  // "/dir/" when it is that directory's index.gmi
+        const SourceFile* file;
+    };
+    std::vector<ListingPage> listing_pages_;
 };
 
 }  // namespace
 
-BuildSettings build_settings(const config::Config& config) {
+BuildSettings build_settings(const config::HostSettings& host, const config::Config& config) {
     BuildSettings s;
-    s.lang = config.capsule.lang;
-    s.feed = config.feed;
-    s.hostnames = config.server.hostnames;
+    s.lang = host.lang;
+    s.feed = host.feed;
+    s.hostnames = host.names;
     s.public_port = config.server.public_port;
     s.settings_file = config.file.string();
     return s;

@@ -25,8 +25,8 @@ struct BuildSettings {
     std::string settings_file;                 // server.toml, named in messages about [feed]
 };
 
-/// The settings of `config` that the build takes.
-BuildSettings build_settings(const config::Config& config);
+/// The settings of `host` (of `config`) that the build takes.
+BuildSettings build_settings(const config::HostSettings& host, const config::Config& config);
 
 /// Static files served as they are (MIME type from `mime`), documents with front matter
 /// converted to gemtext (and their plain text beside them), the generated entry list and one

@@ -61,11 +61,15 @@ private:
     std::size_t entry_count_ = 0;
 };
 
-/// Reads the capsule tree named by config.capsule.root into memory: static files, documents
-/// with front matter converted to gemtext (and their plain text beside them), the generated
-/// index list and one Atom feed per served hostname at /atom.xml. Dot-files are skipped;
-/// symlinks that lead outside the root are refused. Throws SourceError naming the file and
-/// line for any broken document; nothing is returned half-built.
-std::shared_ptr<const Capsule> load_capsule(const config::Config& config);
+/// Reads the capsule tree of `host` into memory: static files, documents with front matter
+/// converted to gemtext (and their plain text beside them), the generated index list and one
+/// Atom feed per host name at /atom.xml. Dot-files are skipped; symlinks that lead outside the
+/// root are refused. Throws SourceError naming the file and line for any broken document;
+/// nothing is returned half-built.
+std::shared_ptr<const Capsule> load_capsule(const config::HostSettings& host, const config::Config& config);
+
+/// Every host of `config`, loaded in parallel, in the order of config.hosts. When any fails,
+/// throws the error of the first (in that order) that did: nothing half-loaded is returned.
+std::vector<std::shared_ptr<const Capsule>> load_capsules(const config::Config& config);
 
 }  // namespace kapsel::capsule

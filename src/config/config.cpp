@@ -4,6 +4,7 @@
 #include "config/config.hpp"
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "config/table_reader.hpp"
@@ -57,20 +58,58 @@ Config parse_config(std::string_view text, const std::filesystem::path& file) {
     const auto base = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
 
     TableReader top(root, "", config);
-    read_table(top, "server", [&](TableReader& r) { read_server_table(r, config.server); });
-    read_table(top, "tls", [&](TableReader& r) { read_tls_table(r, config.tls, base); });
-    read_table(top, "capsule", [&](TableReader& r) { read_capsule_table(r, config.capsule, base); });
-    read_table(top, "feed", [&](TableReader& r) { read_feed_table(r, config.feed); });
+    // With [[host]] tables each host is described there; without, server.hostnames, [capsule],
+    // [tls] and [feed] describe the one host, exactly as before [[host]] existed.
+    const bool several = root.contains("host");
+    HostSettings single;
+    HostSettings* one = several ? nullptr : &single;
+    read_table(top, "server", [&](TableReader& r) { read_server_table(r, config.server, one); });
+    read_table(top, "tls", [&](TableReader& r) { read_tls_table(r, config.tls, one, base); });
+    read_table(top, "capsule", [&](TableReader& r) { read_capsule_table(r, config.watch, one, base); });
+    if (several && top.get("feed")) top.fail_at("feed", "with [[host]] tables, each host's feed goes in [host.feed]");
+    read_table(top, "feed", [&](TableReader& r) { read_feed_table(r, single.feed); });
     read_table(top, "log", [&](TableReader& r) { read_log_table(r, config.log, base); });
+
+    if (several) {
+        const auto tables = top.tables("host");
+        if (tables.empty()) top.fail_at("host", "[[host]] must describe at least one host");
+        config.hosts.clear();
+        std::map<std::string, std::string> taken;  // name → the host that has it
+        for (std::size_t i = 0; i < tables.size(); ++i) {
+            HostSettings h;
+            h.table = "host[" + std::to_string(i) + "]";
+            TableReader r(*tables[i], h.table, config);
+            read_host_table(r, h, base);
+            r.reject_unknown();
+            for (const std::string& name : h.names) {
+                if (const auto [it, inserted] = taken.try_emplace(name, h.table); !inserted)
+                    r.fail_at("names", "host name '" + name + "' is already served by " + it->second);
+            }
+            config.hosts.push_back(std::move(h));
+        }
+    } else {
+        single.root = resolve(base, single.root);
+        single.certificate = resolve(base, single.certificate);
+        single.key = resolve(base, single.key);
+        config.hosts = {std::move(single)};
+    }
     top.reject_unknown();
 
-    // Defaults that depend on other keys, and default paths made absolute like written ones.
-    if (config.feed.title.empty()) config.feed.title = config.server.hostnames.front();
-    if (config.feed.authority.empty()) config.feed.authority = config.server.hostnames.front() + ",2023";
-    config.tls.certificate = resolve(base, config.tls.certificate);
-    config.tls.key = resolve(base, config.tls.key);
-    config.capsule.root = resolve(base, config.capsule.root);
+    // Defaults that depend on other keys.
+    for (HostSettings& h : config.hosts) {
+        if (h.feed.title.empty()) h.feed.title = h.names.front();
+        if (h.feed.authority.empty()) h.feed.authority = h.names.front() + ",2023";
+    }
     return config;
+}
+
+std::string HostSettings::key_name(std::string_view key) const {
+    if (!table.empty()) return table + "." + std::string(key);
+    // The single-host form: where each key of the host lives at the top.
+    if (key == "names") return "server.hostnames";
+    if (key == "root" || key == "lang") return "capsule." + std::string(key);
+    if (key == "certificate" || key == "key") return "tls." + std::string(key);
+    return std::string(key);  // "feed.authority", ...
 }
 
 Config load_config(const std::filesystem::path& file) {

@@ -36,10 +36,14 @@ struct Position {
     int column = 0;
 };
 
+/// Whether a listener expects a PROXY protocol header (HAProxy's) before the TLS handshake.
+enum class ProxyProtocol { off, v1, v2, any };
+
 /// One address:port to listen on; port 0 asks the kernel for an ephemeral port.
 struct ListenAddress {
     std::string host;  // "0.0.0.0", "::", "127.0.0.1", ... (no brackets)
     std::uint16_t port = 1965;
+    ProxyProtocol proxy_protocol = ProxyProtocol::off;
 
     std::string to_string() const;  // "0.0.0.0:1965", "[::]:1965"
 };
@@ -54,8 +58,6 @@ std::optional<ListenAddress> overlapping_listener(const std::vector<ListenAddres
 
 struct ServerSettings {
     std::vector<ListenAddress> listen{{"0.0.0.0", 1965}, {"::", 1965}};
-    /// Host names this server answers for, lower case, no trailing dot. The first is the default.
-    std::vector<std::string> hostnames{"localhost"};
     /// The port clients use in URLs, when it differs from the listener's (port forwarding).
     std::optional<std::uint16_t> public_port;
     std::chrono::milliseconds request_timeout{10'000};  // handshake + request line
@@ -74,20 +76,12 @@ struct ServerSettings {
     bool allow_root = false;
 };
 
+/// What every host's TLS shares (each host has its own certificate and key: HostSettings).
 struct TlsSettings {
-    std::filesystem::path certificate{"certs/cert.pem"};
-    std::filesystem::path key{"certs/key.pem"};
     /// Optional file holding session-ticket keys, so resumption survives restarts.
     std::optional<std::filesystem::path> ticket_key_file;
     /// How many TLS 1.3 session tickets to send per full handshake.
     unsigned session_tickets = 1;
-};
-
-struct CapsuleSettings {
-    std::filesystem::path root{"capsule"};
-    std::string lang{"sv"};  // default BCP 47 tag for text/gemini
-    /// Reload by itself when server.toml or a file under the root changes (inotify).
-    bool watch = true;
 };
 
 struct FeedSettings {
@@ -116,12 +110,34 @@ struct LogSettings {
     AccessLogTarget access_log;
 };
 
+/// One capsule and the names it is served under: a [[host]] table, or (without any) the
+/// single host that server.hostnames, [capsule], [tls] and [feed] describe.
+struct HostSettings {
+    /// Lower case, no trailing dot; the first is the canonical name, the others aliases.
+    std::vector<std::string> names{"localhost"};
+    std::filesystem::path root{"capsule"};
+    std::string lang{"sv"};  // default BCP 47 tag for its text/gemini
+    std::filesystem::path certificate{"certs/cert.pem"};
+    std::filesystem::path key{"certs/key.pem"};
+    FeedSettings feed;
+    /// Where its keys were written: "" for the single-host form, else "host[N]" (see key()).
+    std::string table;
+
+    /// The dotted name under which `key` ("root", "certificate", "feed.authority") of this
+    /// host stands in Config::positions: "host[1].root", or in the single-host form
+    /// "capsule.root", "tls.certificate", "server.hostnames" for "names", "feed.authority".
+    std::string key_name(std::string_view key) const;
+};
+
 struct Config {
     std::filesystem::path file;  // where it was read from; relative paths resolve against its directory
     ServerSettings server;
     TlsSettings tls;
-    CapsuleSettings capsule;
-    FeedSettings feed;
+    /// At least one; the first is the default host (a handshake without SNI, or with a name no
+    /// host has, gets its certificate).
+    std::vector<HostSettings> hosts{HostSettings{}};
+    /// Reload by itself when server.toml, a capsule or a certificate changes (inotify).
+    bool watch = true;
     LogSettings log;
     /// Where each key that was written stands, by its dotted name ("server.user").
     std::map<std::string, Position, std::less<>> positions;

@@ -1,10 +1,66 @@
-// [server]: listeners, hosts, timeouts, limits, the account.
+// [server]: listeners, timeouts, limits, the account; the single host's names.
+
+#include <set>
 
 #include "config/table_reader.hpp"
 #include "text/ascii.hpp"
 
 namespace kapsel::config {
 namespace {
+
+ProxyProtocol parse_proxy_protocol(const std::string& v) {
+    if (v == "off") return ProxyProtocol::off;
+    if (v == "v1") return ProxyProtocol::v1;
+    if (v == "v2") return ProxyProtocol::v2;
+    if (v == "any") return ProxyProtocol::any;
+    throw std::invalid_argument("proxy_protocol must be \"off\", \"v1\", \"v2\" or \"any\", not \"" + v + "\"");
+}
+
+// server.listen: "ADDR:PORT" strings and { address = "ADDR:PORT", proxy_protocol = "v2" } tables.
+void read_listen(TableReader& r, std::vector<ListenAddress>& out) {
+    const toml::node* n = r.get("listen");
+    if (!n) return;
+    const toml::array* arr = n->as_array();
+    if (!arr) r.fail(*n, "server.listen must be an array of \"ADDR:PORT\" strings or { address = ... } tables");
+    if (arr->empty()) r.fail(*n, "server.listen must name at least one address");
+    std::vector<ListenAddress> seen;
+    for (const toml::node& element : *arr) {
+        ListenAddress a;
+        try {
+            if (const auto* s = element.as_string()) {
+                a = parse_listen_address(s->get());
+            } else if (const auto* t = element.as_table()) {
+                for (const auto& [k, v] : *t)
+                    if (k.str() != "address" && k.str() != "proxy_protocol")
+                        r.fail(v, "unknown key '" + std::string(k.str()) + "' in a server.listen entry (known: address, "
+                                  "proxy_protocol)");
+                const auto* address = t->get_as<std::string>("address");
+                if (!address) r.fail(element, "a server.listen table needs address = \"ADDR:PORT\"");
+                a = parse_listen_address(address->get());
+                if (const auto* p = t->get("proxy_protocol")) {
+                    const auto* ps = p->as_string();
+                    if (!ps) r.fail(*p, "server.listen: proxy_protocol must be a string");
+                    try {
+                        a.proxy_protocol = parse_proxy_protocol(ps->get());
+                    } catch (const std::invalid_argument& e) {
+                        r.fail(*p, std::string("server.listen: ") + e.what());
+                    }
+                }
+            } else {
+                r.fail(element, "server.listen must contain \"ADDR:PORT\" strings or { address = ... } tables");
+            }
+        } catch (const std::invalid_argument& e) {
+            r.fail(element, std::string("server.listen: ") + e.what());
+        }
+        if (const auto clash = overlapping_listener(seen, a))
+            r.fail(element, "server.listen: " + a.to_string() + " overlaps " + clash->to_string() +
+                                " listed before it: both cannot bind");
+        seen.push_back(a);
+    }
+    out = std::move(seen);
+}
+
+}  // namespace
 
 std::string normalise_hostname(std::string name) {
     text::lower_in_place(name);
@@ -21,27 +77,18 @@ std::string normalise_hostname(std::string name) {
     return name;
 }
 
-}  // namespace
-
-void read_server_table(TableReader& r, ServerSettings& s) {
-    std::vector<std::string> listen_text;
-    std::vector<ListenAddress> seen;
-    r.read_strings("listen", listen_text, [&](std::string& v) {
-        const ListenAddress a = parse_listen_address(v);
-        if (const auto clash = overlapping_listener(seen, a))
-            throw std::invalid_argument(a.to_string() + " overlaps " + clash->to_string() +
-                                        " listed before it: both cannot bind");
-        seen.push_back(a);
-    });
-    if (const auto* n = r.get("listen")) {
-        if (listen_text.empty()) r.fail(*n, "server.listen must name at least one address");
-        s.listen = std::move(seen);
-    }
-    std::vector<std::string> hostnames;
-    r.read_strings("hostnames", hostnames, [](std::string& v) { v = normalise_hostname(v); });
-    if (const auto* n = r.get("hostnames")) {
-        if (hostnames.empty()) r.fail(*n, "server.hostnames must name at least one host");
-        s.hostnames = hostnames;
+void read_server_table(TableReader& r, ServerSettings& s, HostSettings* single) {
+    read_listen(r, s.listen);
+    if (r.get("hostnames")) {
+        if (!single) r.fail_at("hostnames", "with [[host]] tables, each host's names go in its own names = [...]");
+        std::vector<std::string> hostnames;
+        std::set<std::string> seen;
+        r.read_strings("hostnames", hostnames, [&](std::string& v) {
+            v = normalise_hostname(v);
+            if (!seen.insert(v).second) throw std::invalid_argument("'" + v + "' is listed twice");
+        });
+        if (hostnames.empty()) r.fail_at("hostnames", "server.hostnames must name at least one host");
+        single->names = hostnames;
     }
     if (r.get("public_port")) {
         std::uint16_t port = 0;

@@ -117,6 +117,26 @@ const toml::table* TableReader::table(std::string_view key) {
     return t;
 }
 
+std::vector<const toml::table*> TableReader::tables(std::string_view key) {
+    std::vector<const toml::table*> out;
+    const auto* n = get(key);
+    if (!n) return out;
+    const auto* arr = n->as_array();
+    if (!arr) fail(*n, "'" + qualified(key) + "' must be an array of tables ([[" + qualified(key) + "]])");
+    for (const auto& element : *arr) {
+        const auto* t = element.as_table();
+        if (!t) fail(element, "'" + qualified(key) + "' must be an array of tables ([[" + qualified(key) + "]])");
+        out.push_back(t);
+    }
+    return out;
+}
+
+void TableReader::fail_at(std::string_view key, const std::string& message) {
+    const auto* n = table_.get(key);
+    if (!n) throw config_.error_at(qualified(key), message);
+    fail(*n, message);
+}
+
 void TableReader::reject_unknown() const {
     for (const auto& [key, node] : table_) {
         if (!known_.contains(key.str())) {

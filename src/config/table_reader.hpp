@@ -51,6 +51,13 @@ public:
 
     /// The sub-table `key` (nullptr when absent); anything else there is an error.
     const toml::table* table(std::string_view key);
+    /// The array of tables `key` ([[key]]; empty when absent); anything else is an error.
+    std::vector<const toml::table*> tables(std::string_view key);
+
+    /// Fails at `key` (which must be present) with `message`.
+    [[noreturn]] void fail_at(std::string_view key, const std::string& message);
+    /// The position of the table itself, for messages about what it lacks.
+    const toml::table& node() const { return table_; }
 
     /// Reports the first key that no read asked for.
     void reject_unknown() const;
@@ -71,11 +78,19 @@ void read_table(TableReader& parent, std::string_view key, const std::function<v
 /// `p` made absolute against `base` and normalised.
 std::filesystem::path resolve(const std::filesystem::path& base, const std::filesystem::path& p);
 
-// One reader per table of server.toml (tables.cpp files of this module).
-void read_server_table(TableReader& r, ServerSettings& out);
-void read_tls_table(TableReader& r, TlsSettings& out, const std::filesystem::path& base);
-void read_capsule_table(TableReader& r, CapsuleSettings& out, const std::filesystem::path& base);
+/// A host name as kapsel keeps it (lower case, one trailing dot dropped), or
+/// std::invalid_argument saying why it cannot be one.
+std::string normalise_hostname(std::string name);
+
+// One reader per table of server.toml (the *_table.cpp files of this module). `single` is the
+// host of the single-host form, whose keys live in [server], [capsule], [tls] and [feed];
+// nullptr when [[host]] tables describe the hosts, and those keys are then refused.
+void read_server_table(TableReader& r, ServerSettings& out, HostSettings* single);
+void read_tls_table(TableReader& r, TlsSettings& out, HostSettings* single, const std::filesystem::path& base);
+void read_capsule_table(TableReader& r, bool& watch, HostSettings* single, const std::filesystem::path& base);
 void read_feed_table(TableReader& r, FeedSettings& out);
 void read_log_table(TableReader& r, LogSettings& out, const std::filesystem::path& base);
+/// One [[host]] table; `index` is its place among them.
+void read_host_table(TableReader& r, HostSettings& out, const std::filesystem::path& base);
 
 }  // namespace kapsel::config

@@ -66,7 +66,7 @@ Cert read_certificate(const std::filesystem::path& file) {
     return cert;
 }
 
-Cert make_certificate(EVP_PKEY* key, const std::vector<std::string>& hostnames) {
+Cert make_certificate(EVP_PKEY* key, const std::vector<std::string>& hostnames, bool loopback) {
     Cert cert(X509_new());
     if (!cert) throw std::runtime_error("X509_new: " + take_openssl_error());
     X509_set_version(cert.get(), 2);
@@ -101,9 +101,11 @@ Cert make_certificate(EVP_PKEY* key, const std::vector<std::string>& hostnames) 
         ASN1_OCTET_STRING_free(ip);
     };
     for (const auto& h : hostnames) add(h);
-    add("localhost");
-    add("127.0.0.1");
-    add("::1");
+    if (loopback) {
+        add("localhost");
+        add("127.0.0.1");
+        add("::1");
+    }
 
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
@@ -178,9 +180,19 @@ std::optional<CertificateProblem> inspect_certificate(const std::filesystem::pat
     return std::nullopt;
 }
 
+CertificateSummary describe_certificate(X509* certificate) {
+    CertificateSummary s;
+    if (!certificate) return s;
+    s.fingerprint = fingerprint(certificate);
+    s.not_after = not_after(certificate);
+    s.valid_now = X509_cmp_current_time(X509_get0_notBefore(certificate)) < 0 &&
+                  X509_cmp_current_time(X509_get0_notAfter(certificate)) > 0;
+    return s;
+}
+
 CertificateStatus ensure_certificate(const std::filesystem::path& certificate,
                                      const std::filesystem::path& key_file,
-                                     const std::vector<std::string>& hostnames) {
+                                     const std::vector<std::string>& hostnames, bool loopback) {
     namespace fs = std::filesystem;
     CertificateStatus status;
     const bool have_cert = fs::exists(certificate);
@@ -207,7 +219,7 @@ CertificateStatus ensure_certificate(const std::filesystem::path& certificate,
                 fail(key_file, "writing the key failed");
             }
         }
-        Cert cert = make_certificate(key.get(), hostnames);
+        Cert cert = make_certificate(key.get(), hostnames, loopback);
         File out = open_new(certificate, 0644);
         if (!PEM_write_X509(out.get(), cert.get()) || std::fflush(out.get()) != 0) {
             out.reset();

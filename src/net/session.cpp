@@ -66,8 +66,9 @@ private:
     site::Reply decide(const site::Site& site, std::string_view line, gemini::LineState state);
     void log(std::string_view request, const site::Reply* reply, std::size_t sent);
 
-    // Member order is destruction order, reversed: the SSL (which holds the BIO) goes before
-    // socket_bio_, and both before connection_, whose socket they write to.
+    // Member order is destruction order, reversed: the SSL (which holds the BIO and points to
+    // the TLS contexts) goes before tls_ and socket_bio_, and all before connection_, whose
+    // socket they write to.
     Worker& worker_;
     SharedState& shared_;
     Connection connection_;
@@ -76,6 +77,7 @@ private:
     std::uint16_t local_port_;
     Clock::time_point started_;
     SocketBio socket_bio_;
+    std::shared_ptr<const TlsHosts> tls_;  // before ssl_: outlives the SSL that points into it
     std::unique_ptr<SSL, SslFree> ssl_;
     // What has come of the request line: empty (no heap) while the client has sent nothing,
     // so an idle connection does not carry a 1 KB buffer. Reads land in the worker's scratch.
@@ -134,8 +136,10 @@ awaitable<TlsStep> Session::handshake() {
     // Nothing TLS is allocated until the client sends its first bytes: an idle TCP
     // connection costs a socket and this frame, nothing more.
     if (!co_await wait(asio::socket_base::wait_read)) co_return TlsStep::cut;
-    ssl_.reset(SSL_new(shared_.tls));
+    tls_ = worker_.tls();  // this connection's contexts, whatever a reload installs meanwhile
+    ssl_.reset(SSL_new(tls_->default_context()));
     if (!ssl_ || !socket_bio_.attach(ssl_.get())) co_return TlsStep::failed;
+    tls_->attach(ssl_.get());  // the servername callback picks the host's certificate
     SSL_set_accept_state(ssl_.get());
     const TlsStep step = co_await tls_step("handshake", [&] { return SSL_do_handshake(ssl_.get()); });
     if (step == TlsStep::done) {

@@ -14,8 +14,8 @@ std::chrono::milliseconds Limits::sweep_tick() const {
     return std::clamp(request_timeout / 8, std::chrono::milliseconds(10), std::chrono::milliseconds(250));
 }
 
-Worker::Worker(SharedState& shared, std::shared_ptr<const site::Site> site)
-    : shared_(shared), site_(std::move(site)) {}
+Worker::Worker(SharedState& shared, std::shared_ptr<const site::Site> site, std::shared_ptr<const TlsHosts> tls)
+    : shared_(shared), site_(std::move(site)), tls_(std::move(tls)) {}
 
 Worker::~Worker() {
     stop();
@@ -44,6 +44,10 @@ void Worker::join() {
 
 void Worker::set_site(std::shared_ptr<const site::Site> site) {
     asio::post(context_, [this, site = std::move(site)]() mutable { site_ = std::move(site); });
+}
+
+void Worker::set_tls(std::shared_ptr<const TlsHosts> tls) {
+    asio::post(context_, [this, tls = std::move(tls)]() mutable { tls_ = std::move(tls); });
 }
 
 void Worker::set_access_log(std::shared_ptr<spdlog::logger> log) {

@@ -19,6 +19,7 @@
 #include "limits/admission.hpp"
 #include "limits/rate_limiter.hpp"
 #include "net/session.hpp"
+#include "net/tls_hosts.hpp"
 #include "site/site.hpp"
 
 namespace spdlog { class logger; }
@@ -39,7 +40,6 @@ struct Limits {
 /// What every worker shares: set up before the workers start, read-only or locking itself
 /// after (admission and the rate limiter lock themselves).
 struct SharedState {
-    SSL_CTX* tls = nullptr;
     Limits limits;
     limits::Admission admission;
     limits::RateLimiter rate_limiter;
@@ -51,7 +51,7 @@ struct SharedState {
 
 class Worker {
 public:
-    Worker(SharedState& shared, std::shared_ptr<const site::Site> site);
+    Worker(SharedState& shared, std::shared_ptr<const site::Site> site, std::shared_ptr<const TlsHosts> tls);
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
     ~Worker();
@@ -66,12 +66,16 @@ public:
 
     /// Hands a new site (after a reload) to this worker's thread.
     void set_site(std::shared_ptr<const site::Site> site);
+    /// Hands new TLS contexts (after a reload: certificates changed) to this worker's thread.
+    void set_tls(std::shared_ptr<const TlsHosts> tls);
     /// Hands a new access logger (reopened after a reload, for log rotation) to this thread.
     void set_access_log(std::shared_ptr<spdlog::logger> log);
     /// Only on the worker's thread: where access-log lines go (nullptr: nowhere).
     spdlog::logger* access_log() const { return access_log_.get(); }
     /// Only on the worker's thread: the current site.
     const std::shared_ptr<const site::Site>& site() const { return site_; }
+    /// Only on the worker's thread: the current TLS contexts.
+    const std::shared_ptr<const TlsHosts>& tls() const { return tls_; }
 
     /// Starts serving an accepted socket on this worker (any thread).
     void serve(asio::ip::tcp::socket socket, Client client, std::uint16_t local_port);
@@ -101,6 +105,7 @@ private:
     // sweep_timer_ belongs to context_ and goes before it.
     SharedState& shared_;
     std::shared_ptr<const site::Site> site_;
+    std::shared_ptr<const TlsHosts> tls_;
     std::shared_ptr<spdlog::logger> access_log_;
     Connection* head_ = nullptr;
     bool closing_ = false;  // after close_idle: connections that arrive late are closed too

@@ -4,6 +4,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace kapsel::server {
@@ -11,6 +12,7 @@ namespace {
 
 constexpr std::uint32_t tree_events =
     IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB;
+constexpr std::uint32_t file_events = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE;
 
 // Editors' temporary files and dot-files are never content: their churn is no change.
 bool ignorable(std::string_view name) {
@@ -20,30 +22,38 @@ bool ignorable(std::string_view name) {
 
 }  // namespace
 
-CapsuleWatch::CapsuleWatch(asio::io_context& context, std::filesystem::path config_file,
-                           std::filesystem::path capsule_root, std::chrono::milliseconds settle,
+CapsuleWatch::CapsuleWatch(asio::io_context& context, WatchList what, std::chrono::milliseconds settle,
                            std::function<void()> on_change)
-    : config_file_(std::move(config_file)), settle_(settle), on_change_(std::move(on_change)),
-      descriptor_(context), settle_timer_(context) {
-    rewatch(capsule_root);
+    : settle_(settle), on_change_(std::move(on_change)), descriptor_(context), settle_timer_(context) {
+    rewatch(std::move(what));
 }
 
-void CapsuleWatch::rewatch(const std::filesystem::path& capsule_root) {
+void CapsuleWatch::rewatch(WatchList what) {
     stop();
+    what_ = std::move(what);
     const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd < 0) {
-        spdlog::warn("not watching the capsule for changes (inotify: {}); reload with SIGHUP", std::strerror(errno));
+        spdlog::warn("not watching for changes (inotify: {}); reload with SIGHUP", std::strerror(errno));
         return;
     }
     descriptor_.assign(fd);
-    const auto config_dir = config_file_.has_parent_path() ? config_file_.parent_path() : std::filesystem::path(".");
-    config_watch_ = ::inotify_add_watch(fd, config_dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
-    add_tree(capsule_root);
+    for (const auto& file : what_.files) add_file(file);
+    for (const auto& tree : what_.trees) add_tree(tree);
     read_events();
 }
 
+void CapsuleWatch::add_file(const std::filesystem::path& file) {
+    const auto dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+    const int wd = ::inotify_add_watch(descriptor_.native_handle(), dir.c_str(), file_events | IN_MASK_ADD);
+    if (wd < 0) {
+        spdlog::warn("cannot watch {} for changes: {}", file.string(), std::strerror(errno));
+        return;
+    }
+    file_watches_[wd].push_back(file.filename().string());  // inotify gives one wd per directory
+}
+
 void CapsuleWatch::add_tree(const std::filesystem::path& dir) {
-    const int wd = ::inotify_add_watch(descriptor_.native_handle(), dir.c_str(), tree_events);
+    const int wd = ::inotify_add_watch(descriptor_.native_handle(), dir.c_str(), tree_events | IN_MASK_ADD);
     if (wd < 0) {
         spdlog::warn("cannot watch {} for changes: {}", dir.string(), std::strerror(errno));
         return;
@@ -61,7 +71,7 @@ void CapsuleWatch::stop() {
     settle_timer_.cancel();
     descriptor_.close(ignored);
     watches_.clear();
-    config_watch_ = -1;
+    file_watches_.clear();
 }
 
 void CapsuleWatch::read_events() {
@@ -79,13 +89,15 @@ void CapsuleWatch::handle(const char* data, std::size_t size) {
         std::memcpy(&event, data + offset, sizeof event);
         const std::string_view name = event.len ? std::string_view(data + offset + sizeof event) : std::string_view();
         offset += sizeof event + event.len;
-        if (event.wd == config_watch_) {
-            changed |= name == config_file_.filename().string();
-        } else if (event.mask & (IN_IGNORED | IN_Q_OVERFLOW)) {
-            changed |= (event.mask & IN_Q_OVERFLOW) != 0;
-        } else {
-            changed |= !ignorable(name) || (event.mask & (IN_DELETE_SELF | IN_MOVE_SELF));
+        if (event.mask & IN_Q_OVERFLOW) {
+            changed = true;  // events were lost: anything may have changed
+            continue;
         }
+        // One directory can hold a watched file and be a capsule directory at once.
+        if (const auto f = file_watches_.find(event.wd); f != file_watches_.end())
+            changed |= std::find(f->second.begin(), f->second.end(), name) != f->second.end();
+        if (watches_.contains(event.wd) && !(event.mask & IN_IGNORED))
+            changed |= !ignorable(name) || (event.mask & (IN_DELETE_SELF | IN_MOVE_SELF));
     }
     if (!changed) return;
     // Wait until the writes settle, then reload once.

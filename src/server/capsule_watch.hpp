@@ -1,6 +1,7 @@
 #pragma once
-/// Watches server.toml and the capsule tree (inotify) and asks for a reload when they
-/// change, so a new article is served without a signal. Asio header: src/server only.
+/// Watches server.toml, every capsule tree and every certificate and key (inotify) and asks
+/// for a reload when they change, so a new article or a renewed certificate is served without
+/// a signal. Asio header: src/server only.
 
 #include <asio/io_context.hpp>
 #include <asio/posix/stream_descriptor.hpp>
@@ -11,34 +12,43 @@
 #include <functional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace kapsel::server {
 
+/// What to watch: whole trees (the capsules), and single files (server.toml, certificates,
+/// keys), each watched through its directory so a file replaced by rename is seen.
+struct WatchList {
+    std::vector<std::filesystem::path> trees;
+    std::vector<std::filesystem::path> files;
+    friend bool operator==(const WatchList&, const WatchList&) = default;
+};
+
 class CapsuleWatch {
 public:
-    /// Starts watching `config_file` and every directory below `capsule_root`. Changes are
-    /// gathered for `settle` (an editor saving several files is one change), then
-    /// `on_change` runs on `context`'s thread.
-    CapsuleWatch(asio::io_context& context, std::filesystem::path config_file, std::filesystem::path capsule_root,
-                 std::chrono::milliseconds settle, std::function<void()> on_change);
+    /// Starts watching `what`. Changes are gathered for `settle` (an editor saving several
+    /// files is one change), then `on_change` runs on `context`'s thread.
+    CapsuleWatch(asio::io_context& context, WatchList what, std::chrono::milliseconds settle,
+                 std::function<void()> on_change);
 
-    /// Watches the tree again (after a reload: directories come and go, the root may move).
-    void rewatch(const std::filesystem::path& capsule_root);
+    /// Watches anew (after a reload: directories come and go, roots and files may move).
+    void rewatch(WatchList what);
     void stop();
     bool active() const { return descriptor_.is_open(); }
 
 private:
     void add_tree(const std::filesystem::path& dir);
+    void add_file(const std::filesystem::path& file);
     void read_events();
     void handle(const char* data, std::size_t size);
 
-    std::filesystem::path config_file_;
+    WatchList what_;
     std::chrono::milliseconds settle_;
     std::function<void()> on_change_;
     asio::posix::stream_descriptor descriptor_;
     asio::steady_timer settle_timer_;
-    std::unordered_map<int, std::filesystem::path> watches_;  // watch descriptor → directory
-    int config_watch_ = -1;
+    std::unordered_map<int, std::filesystem::path> watches_;  // watch descriptor → tree directory
+    std::unordered_map<int, std::vector<std::string>> file_watches_;  // directory watch → file names in it
     alignas(8) std::array<char, 16384> buffer_{};
 };
 

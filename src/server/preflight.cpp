@@ -84,8 +84,9 @@ void check_access_log(const config::Config& c, const std::optional<Account>& acc
 }
 
 void check_tls(const config::Config& c) {
-    if (const auto problem = net::inspect_certificate(c.tls.certificate, c.tls.key))
-        throw c.error_at(problem->about_key ? "tls.key" : "tls.certificate", problem->message);
+    for (const auto& host : c.hosts)
+        if (const auto problem = net::inspect_certificate(host.certificate, host.key))
+            throw c.error_at(host.key_name(problem->about_key ? "key" : "certificate"), problem->message);
     if (c.tls.ticket_key_file && c.tls.session_tickets > 0)
         if (const auto why = net::TicketKeys::check_file(*c.tls.ticket_key_file))
             throw c.error_at("tls.ticket_key_file", *why);
@@ -94,6 +95,9 @@ void check_tls(const config::Config& c) {
 }  // namespace
 
 void preflight(const config::Config& config) {
+    for (std::size_t i = 0; i < config.server.listen.size(); ++i)
+        if (config.server.listen[i].proxy_protocol != config::ProxyProtocol::off)
+            throw config.error_at("server.listen", "server.listen: proxy_protocol is not available in this build yet");
     const auto account = serving_account(config);
     check_access_log(config, account);
     check_tls(config);

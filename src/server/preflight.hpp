@@ -10,8 +10,8 @@ namespace kapsel::server {
 /// Throws config::ConfigError at the offending key when: server.user or server.group names
 /// no account; started as root without an account to switch to (and no allow_root); the
 /// access log's directory is missing or not writable by the account that will write it (a
-/// rotated log is reopened as that account), or the log file is not; the certificate exists
-/// without its key, or the two do not load or match; the ticket key file has the wrong size.
+/// rotated log is reopened as that account), or the log file is not; a host's certificate
+/// exists without its key, or the two do not load or match; the ticket key file is malformed.
 void preflight(const config::Config& config);
 
 }  // namespace kapsel::server

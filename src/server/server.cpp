@@ -1,5 +1,6 @@
 #include "server/server.hpp"
 
+#include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
@@ -7,16 +8,15 @@
 #include <csignal>
 #include <thread>
 
-#include "capsule/capsule.hpp"
-#include "net/certificate.hpp"
 #include "net/listener.hpp"
-#include "net/tls_context.hpp"
+#include "net/session_tickets.hpp"
 #include "net/worker.hpp"
 #include "server/capsule_watch.hpp"
 #include "server/logging.hpp"
 #include "server/preflight.hpp"
 #include "server/privileges.hpp"
 #include "server/service_notify.hpp"
+#include "server/serving_state.hpp"
 #include "version.hpp"
 
 namespace kapsel::server {
@@ -37,62 +37,23 @@ config::Config read_config(const ServeOptions& options) {
     return config;
 }
 
-std::shared_ptr<const site::Site> build_site(const config::Config& config) {
-    auto capsule = capsule::load_capsule(config);
-    return std::make_shared<const site::Site>(
-        std::move(capsule), site::HostRules{config.server.hostnames, config.server.public_port});
-}
-
 bool is_ipv6_wildcard(const config::ListenAddress& a) { return a.host == "::"; }
 
-/// What `systemctl status` shows beside the unit.
-std::string status_line(const site::Site& site) {
-    const auto& c = site.capsule();
-    return "serving " + std::to_string(c.size()) + " resources, " + std::to_string(c.entry_count()) + " feed entries";
-}
-
-// The directory, not the file: editors and deploy tools replace server.toml by renaming a
-// new file over it, and a reload must still be able to read that one.
-std::filesystem::path config_directory(const std::filesystem::path& file) {
+std::filesystem::path directory_of(const std::filesystem::path& file) {
     return file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
 }
 
-// What Landlock lets a reload read for the capsule: its parent, so that a capsule swapped in
-// by rename is still readable; the root alone when the parent is "/" (which would open all).
-std::filesystem::path capsule_access_root(const std::filesystem::path& root) {
-    std::filesystem::path p = root;
-    if (!p.has_filename()) p = p.parent_path();  // "/srv/capsule/" → "/srv/capsule"
-    const auto parent = p.parent_path();
-    return parent.empty() || parent == parent.root_path() ? p : parent;
-}
-
-/// The settings a reload cannot change (they shape listeners, TLS, threads and limits).
-std::vector<std::string> restart_only_changes(const config::Config& a, const config::Config& b) {
-    std::vector<std::string> changed;
-    auto note = [&](bool differs, const char* key) {
-        if (differs) changed.emplace_back(key);
-    };
-    const auto& s = a.server;
-    const auto& t = b.server;
-    std::vector<std::string> la, lb;
-    for (const auto& l : s.listen) la.push_back(l.to_string());
-    for (const auto& l : t.listen) lb.push_back(l.to_string());
-    note(la != lb, "server.listen");
-    note(s.request_timeout != t.request_timeout, "server.request_timeout");
-    note(s.response_timeout != t.response_timeout, "server.response_timeout");
-    note(s.shutdown_grace != t.shutdown_grace, "server.shutdown_grace");
-    note(s.max_connections != t.max_connections, "server.max_connections");
-    note(s.max_connections_per_address != t.max_connections_per_address, "server.max_connections_per_address");
-    note(s.workers != t.workers, "server.workers");
-    note(s.rate_limit_per_second != t.rate_limit_per_second || s.rate_limit_burst != t.rate_limit_burst,
-         "server.rate_limit_*");
-    note(s.user != t.user || s.group != t.group || s.allow_root != t.allow_root, "server.user/group/allow_root");
-    note(a.tls.certificate != b.tls.certificate || a.tls.key != b.tls.key ||
-             a.tls.ticket_key_file != b.tls.ticket_key_file || a.tls.session_tickets != b.tls.session_tickets,
-         "tls.*");
-    note(a.log.level != b.log.level || !(a.log.access_log == b.log.access_log), "log.*");
-    note(a.capsule.watch != b.capsule.watch, "capsule.watch");
-    return changed;
+/// What the watcher follows: every capsule, server.toml, every certificate and key.
+WatchList watch_list(const config::Config& config) {
+    WatchList w;
+    w.files.push_back(config.file);
+    for (const auto& host : config.hosts) {
+        w.trees.push_back(host.root);
+        w.files.push_back(host.certificate);
+        w.files.push_back(host.key);
+    }
+    if (config.tls.ticket_key_file) w.files.push_back(*config.tls.ticket_key_file);
+    return w;
 }
 
 /// Everything that lives while the server runs, torn down in reverse order.
@@ -114,7 +75,8 @@ private:
     const ServeOptions& options_;
     config::Config config_;
     asio::io_context control_{1};
-    std::unique_ptr<net::TlsContext> tls_;
+    std::unique_ptr<net::TicketKeys> ticket_keys_;
+    std::shared_ptr<const net::TlsHosts> tls_;
     std::unique_ptr<net::SharedState> shared_;
     std::vector<std::unique_ptr<net::Worker>> workers_;
     std::vector<std::unique_ptr<net::Listener>> listeners_;
@@ -147,15 +109,16 @@ int RunningServer::run() {
     const auto& s = config_.server;
 
     // Load everything before binding anything: a broken capsule never half-starts.
-    auto site = build_site(config_);
-    spdlog::info("kapsel {} loaded {}: {} resources, {} feed entries", kapsel::version,
-                 config_.capsule.root.string(), site->capsule().size(), site->capsule().entry_count());
-
-    const auto cert = net::ensure_certificate(config_.tls.certificate, config_.tls.key, s.hostnames);
-    if (cert.created) spdlog::info("created a self-signed certificate {} (key {})", config_.tls.certificate.string(),
-                                   config_.tls.key.string());
-    spdlog::info("certificate SHA-256 fingerprint {} (valid until {})", cert.fingerprint, cert.not_after);
-    tls_ = std::make_unique<net::TlsContext>(config_.tls);
+    auto site = load_site(config_);
+    for (std::size_t i = 0; i < site->hosts().size(); ++i) {
+        const auto& host = site->hosts()[i];
+        spdlog::info("kapsel {} loaded {} for {}: {} resources, {} feed entries", kapsel::version,
+                     config_.hosts[i].root.string(), host.names.front(), host.capsule->size(),
+                     host.capsule->entry_count());
+    }
+    ensure_certificates(config_);
+    if (config_.tls.session_tickets > 0) ticket_keys_ = std::make_unique<net::TicketKeys>(config_.tls.ticket_key_file);
+    tls_ = load_tls(config_, tls_options(config_, ticket_keys_.get()), nullptr);
 
     const std::uint64_t wanted_fds = static_cast<std::uint64_t>(s.max_connections) * 2 + 64;
     if (const auto got = raise_descriptor_limit(wanted_fds); got < wanted_fds)
@@ -165,10 +128,9 @@ int RunningServer::run() {
     shared_ = std::make_unique<net::SharedState>(net::Limits{s.request_timeout, s.response_timeout}, s.max_connections,
                                                  s.max_connections_per_address, s.rate_limit_per_second,
                                                  s.rate_limit_burst);
-    shared_->tls = tls_->native();
 
     const unsigned count = s.workers ? s.workers : std::max(1u, std::thread::hardware_concurrency());
-    for (unsigned i = 0; i < count; ++i) workers_.push_back(std::make_unique<net::Worker>(*shared_, site));
+    for (unsigned i = 0; i < count; ++i) workers_.push_back(std::make_unique<net::Worker>(*shared_, site, tls_));
 
     listen();
     if (listeners_.empty()) throw std::runtime_error("no listener could be bound");
@@ -180,12 +142,8 @@ int RunningServer::run() {
         for (auto& w : workers_) w->set_access_log(access_log);
     std::vector<std::filesystem::path> writable;  // where a reopened access log goes
     if (config_.log.access_log.kind == config::AccessLogTarget::Kind::file)
-        writable.push_back(config_directory(config_.log.access_log.file));
-    // The capsule root's parent, not the root alone: a deploy that swaps the capsule by rename
-    // (mv capsule capsule.old && mv capsule.new capsule) hands the reload a new directory.
-    spdlog::info("{}", restrict_file_access({config_directory(config_.file), capsule_access_root(config_.capsule.root),
-                                             "/etc/mime.types", "/proc/self"},
-                                            writable));
+        writable.push_back(directory_of(config_.log.access_log.file));
+    spdlog::info("{}", restrict_file_access(readable_paths(config_), writable));
 
     for (auto& w : workers_) w->start();
     for (auto& l : listeners_) {
@@ -194,14 +152,13 @@ int RunningServer::run() {
         spdlog::info("listening on {}", ep.address().is_v6() ? "[" + ep.address().to_string() + "]:" + std::to_string(ep.port())
                                                               : ep.address().to_string() + ":" + std::to_string(ep.port()));
     }
-    if (config_.capsule.watch) {
-        watch_ = std::make_unique<CapsuleWatch>(control_, config_.file, config_.capsule.root,
-                                                std::chrono::milliseconds(300),
+    if (config_.watch) {
+        watch_ = std::make_unique<CapsuleWatch>(control_, watch_list(config_), std::chrono::milliseconds(300),
                                                 [this] { reload("a file changed"); });
-        if (watch_->active())
-            spdlog::info("watching {} and {} for changes", config_.file.string(), config_.capsule.root.string());
+        if (watch_->active()) spdlog::info("watching {} and the capsules for changes", config_.file.string());
     }
-    spdlog::info("serving gemini://{}/ with {} worker thread{}", s.hostnames.front(), count, count == 1 ? "" : "s");
+    spdlog::info("serving gemini://{}/ with {} worker thread{}", config_.hosts.front().names.front(), count,
+                 count == 1 ? "" : "s");
     notify_.ready(status_line(*site));
 
     std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& ec, int signo) {
@@ -277,10 +234,10 @@ void RunningServer::reload(const char* why) {
     notify_.reloading();
     // Watch anew before reading: a change made while the reload reads is then seen too, and
     // directories made since the last load are watched.
-    const auto root = config_.capsule.root;
-    if (watch_) watch_->rewatch(root);
+    const WatchList before = watch_list(config_);
+    if (watch_) watch_->rewatch(before);
     reload_now(why);
-    if (watch_ && config_.capsule.root != root) watch_->rewatch(config_.capsule.root);
+    if (watch_ && !(watch_list(config_) == before)) watch_->rewatch(watch_list(config_));
 }
 
 void RunningServer::reload_now(const char* why) {
@@ -295,26 +252,34 @@ void RunningServer::reload_now(const char* why) {
     }
     // Ticket keys rotated by `kapsel ticket-keys rotate` (on every replica's shared file).
     try {
-        if (config_.tls.ticket_key_file)
-            spdlog::info("session-ticket keys: {} from {}", tls_->reload_ticket_keys(),
-                         config_.tls.ticket_key_file->string());
+        if (ticket_keys_ && config_.tls.ticket_key_file)
+            spdlog::info("session-ticket keys: {} from {}", ticket_keys_->reload(), config_.tls.ticket_key_file->string());
     } catch (const std::exception& e) {
         spdlog::warn("session-ticket keys not reloaded, the old ones stay: {}", e.what());
     }
     try {
         auto fresh = read_config(options_);
-        auto site = build_site(fresh);
-        for (auto& w : workers_) w->set_site(site);
+        auto site = load_site(fresh);
+        // Certificates: new handshakes get a changed one; a broken pair keeps the old one.
+        auto tls = load_tls(fresh, tls_options(config_, ticket_keys_.get()), tls_.get());
+        for (auto& w : workers_) {
+            w->set_tls(tls);
+            w->set_site(site);
+        }
+        tls_ = std::move(tls);
         if (const auto ignored = restart_only_changes(config_, fresh); !ignored.empty()) {
             std::string keys;
             for (const auto& k : ignored) keys += (keys.empty() ? "" : ", ") + k;
             spdlog::warn("changed but applied only on restart: {}", keys);
         }
-        spdlog::info("reloaded: {} resources, {} feed entries", site->capsule().size(), site->capsule().entry_count());
+        std::size_t resources = 0, entries = 0;
+        for (const auto& h : site->hosts()) {
+            resources += h.capsule->size();
+            entries += h.capsule->entry_count();
+        }
+        spdlog::info("reloaded: {} resources, {} feed entries", resources, entries);
         notify_.ready(status_line(*site));
-        config_.capsule = fresh.capsule;
-        config_.feed = fresh.feed;
-        config_.server.hostnames = fresh.server.hostnames;
+        config_.hosts = fresh.hosts;
         config_.server.public_port = fresh.server.public_port;
     } catch (const std::exception& e) {
         spdlog::error("reload failed, still serving the previous capsule: {}", e.what());

@@ -30,18 +30,24 @@ Reply header_only(Status status, std::string_view meta) {
     return reply;
 }
 
-Site::Site(std::shared_ptr<const capsule::Capsule> capsule, HostRules rules)
-    : capsule_(std::move(capsule)), rules_(std::move(rules)) {}
+Site::Site(std::vector<HostSite> hosts, std::optional<std::uint16_t> public_port)
+    : hosts_(std::move(hosts)), public_port_(public_port) {
+    for (const HostSite& h : hosts_)
+        for (const std::string& name : h.names) by_name_.emplace_back(name, &h);
+    std::sort(by_name_.begin(), by_name_.end());
+}
 
-bool Site::serves_host(std::string_view host) const {
-    return std::find(rules_.hostnames.begin(), rules_.hostnames.end(), host) != rules_.hostnames.end();
+const HostSite* Site::find_host(std::string_view name) const {
+    const auto it = std::lower_bound(by_name_.begin(), by_name_.end(), name,
+                                     [](const auto& entry, std::string_view n) { return entry.first < n; });
+    return it != by_name_.end() && it->first == name ? it->second : nullptr;
 }
 
 bool Site::serves_port(std::optional<std::uint16_t> port, std::uint16_t local_port) const {
     // No port, or the default one, names the same server (RFC 3986 §6.2.3); so does the
     // port the client reached us on and the public port a forwarder maps to us.
     if (!port || *port == default_port || *port == local_port) return true;
-    return rules_.public_port && *port == *rules_.public_port;
+    return public_port_ && *port == *public_port_;
 }
 
 Reply Site::respond(std::string_view line, std::uint16_t local_port) const {
@@ -52,18 +58,19 @@ Reply Site::respond(std::string_view line, std::uint16_t local_port) const {
 
     if (request.scheme != "gemini")
         return header_only(Status::proxy_request_refused, "This server does not proxy: " + request.scheme);
-    if (!serves_host(request.host))
-        return header_only(Status::proxy_request_refused, "This server does not serve that host");
+    const HostSite* host = find_host(request.host);
+    if (!host) return header_only(Status::proxy_request_refused, "This server does not serve that host");
     if (!serves_port(request.port, local_port))
         return header_only(Status::proxy_request_refused, "This server does not serve that port");
 
-    if (const auto* response = capsule_->find(request.host, request.path)) {
+    const capsule::Capsule& capsule = *host->capsule;
+    if (const auto* response = capsule.find(request.host, request.path)) {
         Reply reply;
         reply.status = Status::success;
         reply.bytes = response->bytes;
         return reply;
     }
-    if (request.path.back() != '/' && capsule_->is_directory(request.path)) {
+    if (request.path.back() != '/' && capsule.is_directory(request.path)) {
         std::string target = gemini::encode_path(request.path) + "/";
         if (request.query) target += "?" + *request.query;
         return header_only(Status::redirect_permanent, target);

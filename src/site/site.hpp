@@ -1,6 +1,6 @@
 #pragma once
-/// A Site answers one request line: it knows the served hosts and ports and holds one
-/// loaded capsule; it knows nothing about sockets.
+/// A Site answers one request line: it knows the served hosts, their names and ports, and
+/// holds each host's loaded capsule; it knows nothing about sockets.
 
 #include <cstdint>
 #include <memory>
@@ -14,10 +14,10 @@
 
 namespace kapsel::site {
 
-/// Who this server answers for.
-struct HostRules {
-    std::vector<std::string> hostnames;      // lower case, no trailing dot
-    std::optional<std::uint16_t> public_port;  // the port clients use, behind port forwarding
+/// One served host: its names (lower case, no trailing dot; the first canonical) and capsule.
+struct HostSite {
+    std::vector<std::string> names;
+    std::shared_ptr<const capsule::Capsule> capsule;
 };
 
 /// The answer to one request: bytes to send (header, and body for 2x) and what to log.
@@ -37,20 +37,23 @@ struct Reply {
 
 class Site {
 public:
-    Site(std::shared_ptr<const capsule::Capsule> capsule, HostRules rules);
+    /// `public_port`: the port clients use, behind port forwarding.
+    Site(std::vector<HostSite> hosts, std::optional<std::uint16_t> public_port);
 
     /// Answers the request line `line` (without CRLF) that arrived on a listener bound to
     /// `local_port`. Never throws for any input.
     Reply respond(std::string_view line, std::uint16_t local_port) const;
 
-    const capsule::Capsule& capsule() const { return *capsule_; }
+    const std::vector<HostSite>& hosts() const { return hosts_; }
+    /// The host that has `name` (lower case), or nullptr.
+    const HostSite* find_host(std::string_view name) const;
 
 private:
-    bool serves_host(std::string_view host) const;
     bool serves_port(std::optional<std::uint16_t> port, std::uint16_t local_port) const;
 
-    std::shared_ptr<const capsule::Capsule> capsule_;
-    HostRules rules_;
+    std::vector<HostSite> hosts_;
+    std::optional<std::uint16_t> public_port_;
+    std::vector<std::pair<std::string, const HostSite*>> by_name_;  // sorted by name
 };
 
 /// A reply that is only a header (every status but 2x), for callers outside a Site too.

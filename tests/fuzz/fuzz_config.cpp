@@ -76,12 +76,6 @@ void check_config(const Config& c) {
         check(!overlapping_listener(earlier, a));
         earlier.push_back(a);
     }
-    check(!s.hostnames.empty());
-    for (const std::string& h : s.hostnames) {
-        check(!h.empty());
-        check(h.back() != '.' || !trailing_dot_fixed);
-        for (const char ch : h) check(!(ch >= 'A' && ch <= 'Z'));
-    }
     if (s.public_port) check(*s.public_port >= 1);
     check_seconds(s.request_timeout, 100, 3'600'000);
     check_seconds(s.response_timeout, 100, 3'600'000);
@@ -93,15 +87,27 @@ void check_config(const Config& c) {
     check(std::isfinite(s.rate_limit_burst) && s.rate_limit_burst >= 1);
 
     check(c.tls.session_tickets <= 16);
-    check(c.tls.certificate.is_absolute() && c.tls.key.is_absolute());
     if (c.tls.ticket_key_file) check(c.tls.ticket_key_file->is_absolute());
 
-    check(c.capsule.root.is_absolute());
-    check(kapsel::text::is_language_tag(c.capsule.lang));
-
-    check(!c.feed.authority.empty() && !c.feed.title.empty());
-    check(c.feed.max_entries >= 1 && c.feed.max_entries <= 100'000);
-    for (const std::string& p : c.feed.paths) check(!p.empty() && p.front() != '/' && p.back() != '/');
+    // Every host: names served by no other host, all in kapsel's form; absolute paths; a tag.
+    check(!c.hosts.empty());
+    std::set<std::string, std::less<>> names;
+    for (const HostSettings& host : c.hosts) {
+        check(!host.names.empty());
+        for (const std::string& h : host.names) {
+            check(!h.empty());
+            check(h.back() != '.' || !trailing_dot_fixed);
+            check(h.front() != '.' && h.find("..") == std::string::npos);
+            for (const char ch : h) check(!(ch >= 'A' && ch <= 'Z'));
+            check(names.insert(h).second);
+        }
+        check(host.certificate.is_absolute() && host.key.is_absolute());
+        check(host.root.is_absolute());
+        check(kapsel::text::is_language_tag(host.lang));
+        check(!host.feed.authority.empty() && !host.feed.title.empty());
+        check(host.feed.max_entries >= 1 && host.feed.max_entries <= 100'000);
+        for (const std::string& p : host.feed.paths) check(!p.empty() && p.front() != '/' && p.back() != '/');
+    }
 
     static const std::set<std::string, std::less<>> levels{"trace", "debug", "info", "warn",
                                                            "error", "critical", "off"};

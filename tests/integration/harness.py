@@ -80,7 +80,7 @@ class KapselServer:
     """A running kapsel on 127.0.0.1; use as a context manager or call start()/stop()."""
 
     def __init__(self, capsule=None, server=None, extra_toml="", hostnames=("localhost",), user=None,
-                 capsule_toml="", access_log="stderr", stdout_path=None, env=None):
+                 capsule_toml="", access_log="stderr", stdout_path=None, env=None, hosts_toml=None):
         self.dir = tempfile.mkdtemp(prefix="kapsel-test-")
         self.capsule = os.path.join(self.dir, "capsule")
         if capsule is None:
@@ -103,21 +103,28 @@ class KapselServer:
         settings.update(server or {})
         server_lines = "\n".join("%s = %s" % kv for kv in settings.items())
         self.config = os.path.join(self.dir, "server.toml")
+        if hosts_toml is None:  # the single-host form
+            host_tables = textwrap.dedent("""\
+                [tls]
+                certificate = "certs/cert.pem"
+                key = "certs/key.pem"
+                [capsule]
+                root = "capsule"
+                lang = "sv"
+                {capsule_extra}
+                """).format(capsule_extra=capsule_toml)
+        else:  # [[host]] tables, given whole; [capsule] may still say watch = ...
+            server_lines = "\n".join(line for line in server_lines.splitlines() if not line.startswith("hostnames"))
+            host_tables = ("[capsule]\n" + capsule_toml + "\n" if capsule_toml else "") + textwrap.dedent(hosts_toml)
         write(self.config, textwrap.dedent("""\
             [server]
             {server}
-            [tls]
-            certificate = "certs/cert.pem"
-            key = "certs/key.pem"
-            [capsule]
-            root = "capsule"
-            lang = "sv"
-            {capsule_extra}
+            {hosts}
             [log]
             level = "debug"
             access_log = "{access_log}"
             {extra}
-            """).format(server=server_lines, extra=extra_toml, capsule_extra=capsule_toml, access_log=access_log))
+            """).format(server=server_lines, hosts=host_tables, extra=extra_toml, access_log=access_log))
         # An empty OpenSSL configuration: only what kapsel itself sets counts, not Debian's
         # system-wide defaults (which would hide a missing protocol floor, say).
         self.openssl_conf = os.path.join(self.dir, "openssl.cnf")

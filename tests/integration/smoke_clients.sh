@@ -14,6 +14,7 @@ cat > "$dir/server.toml" <<TOML
 listen = ["127.0.0.1:0"]
 allow_root = true
 TOML
+: > "$dir/log"  # there before the server writes to it: the loop below reads it at once
 "$binary" serve -c "$dir/server.toml" 2> "$dir/log" &
 pid=$!
 port=""

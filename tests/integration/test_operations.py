@@ -441,7 +441,7 @@ class ServiceManager(unittest.TestCase):
         try:
             ready = message()
             self.assertEqual(ready.get("READY"), "1")
-            self.assertRegex(ready.get("STATUS", ""), r"^serving \d+ resources, \d+ feed entries")
+            self.assertRegex(ready.get("STATUS", ""), r"^serving 1 host \(localhost\): \d+ resources, \d+ feed entries$")
             self.assertEqual(request(server.port, server.url("/")).status, 20)  # ready means serving
 
             before = time.clock_gettime(time.CLOCK_MONOTONIC)

@@ -47,17 +47,21 @@ private:
 config::Config make_config(const fs::path& root) {
     config::Config c;
     c.file = "server.toml";
-    c.capsule.root = root;
-    c.capsule.lang = "sv";
-    c.server.hostnames = {"localhost", "kapsel.example"};
-    c.feed.title = "Tryggt och säkert Umeå";
-    c.feed.subtitle = "Debattartikeln och anteckningar om den";
-    c.feed.authority = "kapsel.example,2023";
-    c.feed.author = "kapsel";
-    c.feed.paths = {"artiklar", "anteckningar"};
-    c.feed.max_entries = 50;
+    config::HostSettings& h = c.hosts.front();
+    h.root = root;
+    h.lang = "sv";
+    h.names = {"localhost", "kapsel.example"};
+    h.feed.title = "Tryggt och säkert Umeå";
+    h.feed.subtitle = "Debattartikeln och anteckningar om den";
+    h.feed.authority = "kapsel.example,2023";
+    h.feed.author = "kapsel";
+    h.feed.paths = {"artiklar", "anteckningar"};
+    h.feed.max_entries = 50;
     return c;
 }
+
+// The one host of a test's configuration, loaded.
+std::shared_ptr<const Capsule> load(const config::Config& c) { return load_capsule(c.hosts.front(), c); }
 
 std::string body_of(const Capsule& c, std::string_view path, std::string_view host = "localhost") {
     const Response* r = c.find(host, path);
@@ -78,7 +82,7 @@ std::string header_of(const Capsule& c, std::string_view path, std::string_view 
 
 class ShippedCapsule : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() { capsule_ = load_capsule(make_config(fs::path(KAPSEL_SOURCE_DIR) / "capsule")); }
+    static void SetUpTestSuite() { capsule_ = load(make_config(fs::path(KAPSEL_SOURCE_DIR) / "capsule")); }
     static void TearDownTestSuite() { capsule_.reset(); }
     static std::shared_ptr<const Capsule> capsule_;
 };
@@ -192,7 +196,7 @@ TEST_F(ShippedCapsule, OneFeedPerHostWithStableIds) {
 }
 
 TEST_F(ShippedCapsule, LoadingTwiceGivesTheSameBytes) {
-    const auto again = load_capsule(make_config(fs::path(KAPSEL_SOURCE_DIR) / "capsule"));
+    const auto again = load(make_config(fs::path(KAPSEL_SOURCE_DIR) / "capsule"));
     for (const std::string path : {"/", "/atom.xml", "/artiklar/tryggt-umea.gmi", "/artiklar/tryggt-umea.txt"})
         EXPECT_EQ(body_of(*capsule_, path), body_of(*again, path)) << path;
 }
@@ -233,7 +237,7 @@ TEST_F(ShippedCapsule, FeedParsesInARealFeedParser) {
 TEST(Loader, PublicPortAppearsInFeedUrls) {
     auto config = make_config(fs::path(KAPSEL_SOURCE_DIR) / "capsule");
     config.server.public_port = 1966;
-    const auto capsule = load_capsule(config);
+    const auto capsule = load(config);
     const std::string xml = body_of(*capsule, "/atom.xml");
     EXPECT_NE(xml.find("href=\"gemini://localhost:1966/atom.xml\""), std::string::npos);
     EXPECT_EQ(xml.find("gemini://localhost/"), std::string::npos);
@@ -261,7 +265,7 @@ TEST(Loader, StaticFilesDocumentsAndDirectories) {
     dir.write(".hemlig.gmi", "hemligt");
     dir.write("anteckningar/.utkast.gmi", "hemligt");
 
-    const auto c = load_capsule(make_config(dir.path()));
+    const auto c = load(make_config(dir.path()));
     EXPECT_EQ(body_of(*c, "/"), "# Start\n=> /anteckningar/a.gmi 2026-11-26 - A\n=> /anteckningar/bee.gmi 2023-03-20 - B\nslut\n");
     EXPECT_EQ(header_of(*c, "/bild.png"), "20 image/png\r\n");
     EXPECT_EQ(header_of(*c, "/LICENS"), "20 application/octet-stream\r\n");
@@ -297,8 +301,8 @@ TEST(Loader, MaxEntriesLimitsTheFeedNotTheIndex) {
         dir.write("anteckningar/n" + std::to_string(i) + ".gmi",
                   "+++\ntitle = \"N" + std::to_string(i) + "\"\npublished = 2026-11-0" + std::to_string(i) + "\n+++\nx\n");
     auto config = make_config(dir.path());
-    config.feed.max_entries = 2;
-    const auto c = load_capsule(config);
+    config.hosts[0].feed.max_entries = 2;
+    const auto c = load(config);
     const std::string xml = body_of(*c, "/atom.xml");
     EXPECT_NE(xml.find(":n4</id>"), std::string::npos);
     EXPECT_NE(xml.find(":n3</id>"), std::string::npos);
@@ -353,10 +357,10 @@ TEST(Loader, BrokenInputStopsLoadingWithPathAndLine) {
         for (const auto& [rel, content] : row.files) dir.write(rel, content);
         const auto config = make_config(dir.path());
         try {
-            load_capsule(config);
+            load(config);
             ADD_FAILURE() << "loaded without error";
         } catch (const SourceError& e) {
-            EXPECT_EQ(e.path(), (config.capsule.root / row.file).string()) << e.what();
+            EXPECT_EQ(e.path(), (config.hosts[0].root / row.file).string()) << e.what();
             EXPECT_EQ(e.line(), row.line) << e.what();
             EXPECT_NE(std::string(e.what()).find(row.message_part), std::string::npos) << e.what();
             const std::string prefix = e.path() + (row.line > 0 ? ":" + std::to_string(row.line) + ": " : ": ");
@@ -367,7 +371,7 @@ TEST(Loader, BrokenInputStopsLoadingWithPathAndLine) {
 
 TEST(Loader, MissingRoot) {
     TempDir dir;
-    EXPECT_THROW(load_capsule(make_config(dir.path() / "saknas")), SourceError);
+    EXPECT_THROW(load(make_config(dir.path() / "saknas")), SourceError);
 }
 
 TEST(Loader, SymlinkOutsideTheRootIsRefused) {
@@ -380,7 +384,7 @@ TEST(Loader, SymlinkOutsideTheRootIsRefused) {
         dir.write("index.gmi", "# Start\n");
         fs::create_symlink(outside.path() / target, dir.path() / "lank");
         try {
-            load_capsule(make_config(dir.path()));
+            load(make_config(dir.path()));
             FAIL() << "loaded";
         } catch (const SourceError& e) {
             EXPECT_EQ(e.path(), (dir.path() / "lank").string());
@@ -391,7 +395,7 @@ TEST(Loader, SymlinkOutsideTheRootIsRefused) {
     TempDir dir;
     dir.write("sub/ok.gmi", "# ok\n");
     fs::create_symlink("../../../../../../../../etc/passwd", dir.path() / "sub" / "passwd");
-    EXPECT_THROW(load_capsule(make_config(dir.path())), SourceError);
+    EXPECT_THROW(load(make_config(dir.path())), SourceError);
 }
 
 TEST(Loader, SymlinksInsideTheRootAreServed) {
@@ -399,7 +403,7 @@ TEST(Loader, SymlinksInsideTheRootAreServed) {
     dir.write("a/sida.gmi", "# Sida\n");
     fs::create_symlink("a/sida.gmi", dir.path() / "alias.gmi");
     fs::create_directory_symlink("a", dir.path() / "b");
-    const auto c = load_capsule(make_config(dir.path()));
+    const auto c = load(make_config(dir.path()));
     EXPECT_EQ(body_of(*c, "/alias.gmi"), "# Sida\n");
     EXPECT_EQ(body_of(*c, "/b/sida.gmi"), "# Sida\n");
     EXPECT_TRUE(c->is_directory("/b"));
@@ -410,13 +414,13 @@ TEST(Loader, SymlinkLoopsAndBrokenLinksAreRefused) {
         TempDir dir;
         dir.write("a/x.gmi", "# x\n");
         fs::create_directory_symlink("..", dir.path() / "a" / "upp");
-        EXPECT_THROW(load_capsule(make_config(dir.path())), SourceError);
+        EXPECT_THROW(load(make_config(dir.path())), SourceError);
     }
     {
         TempDir dir;
         fs::create_symlink("saknas.gmi", dir.path() / "trasig.gmi");
         try {
-            load_capsule(make_config(dir.path()));
+            load(make_config(dir.path()));
             FAIL();
         } catch (const SourceError& e) {
             EXPECT_NE(std::string(e.what()).find("broken symbolic link"), std::string::npos);

@@ -16,15 +16,15 @@ TEST(Config, EmptyFileGivesDocumentedDefaults) {
     ASSERT_EQ(c.server.listen.size(), 2u);
     EXPECT_EQ(c.server.listen[0].to_string(), "0.0.0.0:1965");
     EXPECT_EQ(c.server.listen[1].to_string(), "[::]:1965");
-    EXPECT_EQ(c.server.hostnames, std::vector<std::string>{"localhost"});
+    EXPECT_EQ(c.hosts[0].names, std::vector<std::string>{"localhost"});
     EXPECT_EQ(c.server.request_timeout.count(), 10'000);
     EXPECT_EQ(c.server.response_timeout.count(), 30'000);
     EXPECT_EQ(c.server.workers, 0u);
-    EXPECT_EQ(c.capsule.lang, "sv");
-    EXPECT_TRUE(c.capsule.watch);
-    EXPECT_EQ(c.capsule.root, "/etc/kapsel/capsule");
-    EXPECT_EQ(c.tls.certificate, "/etc/kapsel/certs/cert.pem");
-    EXPECT_EQ(c.tls.key, "/etc/kapsel/certs/key.pem");
+    EXPECT_EQ(c.hosts[0].lang, "sv");
+    EXPECT_TRUE(c.watch);
+    EXPECT_EQ(c.hosts[0].root, "/etc/kapsel/capsule");
+    EXPECT_EQ(c.hosts[0].certificate, "/etc/kapsel/certs/cert.pem");
+    EXPECT_EQ(c.hosts[0].key, "/etc/kapsel/certs/key.pem");
     EXPECT_FALSE(c.server.public_port.has_value());
     EXPECT_EQ(c.log.access_log.kind, kapsel::config::AccessLogTarget::Kind::standard_error);
 }
@@ -69,7 +69,7 @@ access_log = "access.log"
     ASSERT_EQ(c.server.listen.size(), 2u);
     EXPECT_EQ(c.server.listen[1].host, "::1");
     EXPECT_EQ(c.server.listen[1].port, 0);
-    EXPECT_EQ(c.server.hostnames, (std::vector<std::string>{"example.org", "localhost"}));
+    EXPECT_EQ(c.hosts[0].names, (std::vector<std::string>{"example.org", "localhost"}));
     EXPECT_EQ(c.server.public_port, 443);
     EXPECT_EQ(c.server.request_timeout.count(), 2500);
     EXPECT_EQ(c.server.shutdown_grace.count(), 1000);
@@ -80,15 +80,15 @@ access_log = "access.log"
     EXPECT_DOUBLE_EQ(c.server.rate_limit_per_second, 5);
     EXPECT_EQ(c.server.user, "nobody");
     EXPECT_TRUE(c.server.allow_root);
-    EXPECT_EQ(c.tls.certificate, "/tmp/c.pem");
-    EXPECT_EQ(c.tls.key, "/etc/kapsel/k.pem");
+    EXPECT_EQ(c.hosts[0].certificate, "/tmp/c.pem");
+    EXPECT_EQ(c.hosts[0].key, "/etc/kapsel/k.pem");
     EXPECT_EQ(c.tls.ticket_key_file, "/etc/kapsel/tickets.key");
     EXPECT_EQ(c.tls.session_tickets, 2u);
-    EXPECT_EQ(c.capsule.root, "/srv/gemini");
-    EXPECT_EQ(c.capsule.lang, "en-GB");
-    EXPECT_FALSE(c.capsule.watch);
-    EXPECT_EQ(c.feed.paths, (std::vector<std::string>{"artiklar", "anteckningar"}));
-    EXPECT_EQ(c.feed.max_entries, 7u);
+    EXPECT_EQ(c.hosts[0].root, "/srv/gemini");
+    EXPECT_EQ(c.hosts[0].lang, "en-GB");
+    EXPECT_FALSE(c.watch);
+    EXPECT_EQ(c.hosts[0].feed.paths, (std::vector<std::string>{"artiklar", "anteckningar"}));
+    EXPECT_EQ(c.hosts[0].feed.max_entries, 7u);
     EXPECT_EQ(c.log.level, "debug");
     EXPECT_EQ(c.log.access_log.file, "/etc/kapsel/access.log");
 }
@@ -183,6 +183,114 @@ TEST(Config, MissingFileIsAnErrorNamingIt) {
     } catch (const ConfigError& e) {
         EXPECT_EQ(std::string(e.what()), "/nonexistent/kapsel.toml: cannot read the configuration file");
     }
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Hosts, TheSingleHostFormDescribesOneHostAsBefore) {
+    const auto c = parse_config(R"(
+[server]
+hostnames = ["Kapsel.Example", "alias.example"]
+[capsule]
+root = "site"
+lang = "en"
+[tls]
+certificate = "c.pem"
+key = "k.pem"
+[feed]
+authority = "kapsel.example,2024"
+)", "/etc/kapsel/server.toml");
+    ASSERT_EQ(c.hosts.size(), 1u);
+    const auto& h = c.hosts[0];
+    EXPECT_EQ(h.names, (std::vector<std::string>{"kapsel.example", "alias.example"}));
+    EXPECT_EQ(h.root, "/etc/kapsel/site");
+    EXPECT_EQ(h.lang, "en");
+    EXPECT_EQ(h.certificate, "/etc/kapsel/c.pem");
+    EXPECT_EQ(h.key, "/etc/kapsel/k.pem");
+    EXPECT_EQ(h.feed.authority, "kapsel.example,2024");
+    EXPECT_EQ(h.feed.title, "kapsel.example");
+    EXPECT_EQ(h.table, "");
+    EXPECT_EQ(h.key_name("root"), "capsule.root");
+    EXPECT_EQ(h.key_name("names"), "server.hostnames");
+    EXPECT_EQ(h.key_name("certificate"), "tls.certificate");
+    EXPECT_EQ(c.positions.at("capsule.root").line, 5);
+}
+
+TEST(Hosts, SeveralHostsEachWithItsOwnCapsuleCertificateAndFeed) {
+    const auto c = parse_config(R"(
+[capsule]
+watch = false
+
+[[host]]
+names = ["a.example", "www.a.example"]
+root = "a"
+
+[host.feed]
+title = "A"
+paths = ["artiklar"]
+
+[[host]]
+names = ["b.example"]
+root = "/srv/b"
+lang = "en"
+certificate = "/etc/ssl/b.pem"
+key = "/etc/ssl/b.key"
+)", "/etc/kapsel/server.toml");
+    ASSERT_EQ(c.hosts.size(), 2u);
+    EXPECT_FALSE(c.watch);
+    const auto& a = c.hosts[0];
+    EXPECT_EQ(a.names, (std::vector<std::string>{"a.example", "www.a.example"}));
+    EXPECT_EQ(a.root, "/etc/kapsel/a");
+    EXPECT_EQ(a.lang, "sv");
+    EXPECT_EQ(a.certificate, "/etc/kapsel/certs/a.example/cert.pem");  // each its own pair by default
+    EXPECT_EQ(a.key, "/etc/kapsel/certs/a.example/key.pem");
+    EXPECT_EQ(a.feed.title, "A");
+    EXPECT_EQ(a.feed.authority, "a.example,2023");
+    EXPECT_EQ(a.feed.paths, std::vector<std::string>{"artiklar"});
+    EXPECT_EQ(a.key_name("root"), "host[0].root");
+    const auto& b = c.hosts[1];
+    EXPECT_EQ(b.root, "/srv/b");
+    EXPECT_EQ(b.lang, "en");
+    EXPECT_EQ(b.certificate, "/etc/ssl/b.pem");
+    EXPECT_EQ(b.feed.title, "b.example");
+    EXPECT_EQ(c.positions.at("host[1].root").line, 15);
+}
+
+INSTANTIATE_TEST_SUITE_P(HostErrors, ConfigErrors, testing::Values(
+    ErrorCase{"hostnames_with_hosts", "[server]\nhostnames = [\"a\"]\n[[host]]\nnames = [\"b\"]\nroot = \"b\"\n", 2, 13,
+              "with [[host]] tables, each host's names"},
+    ErrorCase{"root_with_hosts", "[capsule]\nroot = \"x\"\n[[host]]\nnames = [\"b\"]\nroot = \"b\"\n", 2, 8,
+              "with [[host]] tables, each host's root"},
+    ErrorCase{"cert_with_hosts", "[tls]\ncertificate = \"x\"\n[[host]]\nnames = [\"b\"]\nroot = \"b\"\n", 2, 15,
+              "with [[host]] tables, each host's certificate"},
+    ErrorCase{"feed_with_hosts", "[feed]\ntitle = \"x\"\n[[host]]\nnames = [\"b\"]\nroot = \"b\"\n", 1, 1,
+              "each host's feed goes in [host.feed]"},
+    ErrorCase{"host_without_names", "\n[[host]]\nroot = \"b\"\n", 2, 1, "[[host]] needs names"},
+    ErrorCase{"host_without_root", "[[host]]\nnames = [\"b\"]\n", 1, 1, "[[host]] needs root"},
+    ErrorCase{"name_twice", "[[host]]\nnames = [\"a\"]\nroot = \"a\"\n[[host]]\nnames = [\"b\", \"A.\"]\nroot = \"b\"\n", 5,
+              9, "host name 'a' is already served by host[0]"},
+    ErrorCase{"name_twice_in_one", "[server]\nhostnames = [\"a\", \"A\"]\n", 2, 19, "'a' is listed twice"},
+    ErrorCase{"unknown_host_key", "[[host]]\nnames = [\"b\"]\nroot = \"b\"\nrooot = \"c\"\n", 4, 1,
+              "unknown key 'host[0].rooot'"},
+    ErrorCase{"host_lang", "[[host]]\nnames = [\"b\"]\nroot = \"b\"\nlang = \"sv,en\"\n", 4, 8, "host[0].lang must be one BCP 47"},
+    ErrorCase{"host_not_array", "host = 1\n", 1, 8, "must be an array of tables"},
+    ErrorCase{"listen_proxy", "[server]\nlisten = [{ address = \"127.0.0.1:1\", proxy_protocol = \"v3\" }]\n", 2, 55,
+              "proxy_protocol must be"}),
+    [](const testing::TestParamInfo<ErrorCase>& info) { return std::string(info.param.name); });
+
+TEST(Listen, TablesCarryTheProxyProtocol) {
+    const auto c = parse_config(
+        "[server]\nlisten = [\"0.0.0.0:1965\", { address = \"127.0.0.1:1966\", proxy_protocol = \"v2\" },\n"
+        "          { address = \"[::1]:1967\", proxy_protocol = \"any\" }, { address = \"127.0.0.1:1968\" }]\n",
+        "server.toml");
+    ASSERT_EQ(c.server.listen.size(), 4u);
+    EXPECT_EQ(c.server.listen[0].proxy_protocol, kapsel::config::ProxyProtocol::off);
+    EXPECT_EQ(c.server.listen[1].proxy_protocol, kapsel::config::ProxyProtocol::v2);
+    EXPECT_EQ(c.server.listen[1].to_string(), "127.0.0.1:1966");
+    EXPECT_EQ(c.server.listen[2].proxy_protocol, kapsel::config::ProxyProtocol::any);
+    EXPECT_EQ(c.server.listen[3].proxy_protocol, kapsel::config::ProxyProtocol::off);
 }
 
 }  // namespace

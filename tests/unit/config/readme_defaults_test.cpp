@@ -17,7 +17,7 @@
 namespace kapsel::config {
 namespace {
 
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+std::string in_quotes(const std::string& s) { return "\"" + s + "\""; }
 
 std::string seconds(std::chrono::milliseconds ms) {
     std::ostringstream out;
@@ -27,12 +27,20 @@ std::string seconds(std::chrono::milliseconds ms) {
 
 std::string strings(const std::vector<std::string>& v) {
     std::string out = "[";
-    for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + quoted(v[i]);
+    for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + in_quotes(v[i]);
     return out + "]";
 }
 
 std::string relative(const std::filesystem::path& p, const Config& c) {
-    return quoted(p.lexically_relative(c.file.parent_path()).string());
+    return in_quotes(p.lexically_relative(c.file.parent_path()).string());
+}
+
+// "certs/n.example/cert.pem" as README writes it: "certs/NAME/cert.pem".
+std::string with_name_placeholder(const std::filesystem::path& p, const Config& c) {
+    std::string text = p.lexically_relative(c.file.parent_path()).string();
+    const std::string& name = c.hosts[0].names[0];
+    if (const auto at = text.find(name); at != std::string::npos) text.replace(at, name.size(), "NAME");
+    return in_quotes(text);
 }
 
 /// Each key, written as README's "default" column writes it.
@@ -44,7 +52,7 @@ const std::map<std::string, std::function<std::string(const Config&)>>& formatte
              for (const auto& l : c.server.listen) v.push_back(l.to_string());
              return strings(v);
          }},
-        {"server.hostnames", [](const Config& c) { return strings(c.server.hostnames); }},
+        {"server.hostnames", [](const Config& c) { return strings(c.hosts[0].names); }},
         {"server.public_port",
          [](const Config& c) { return c.server.public_port ? std::to_string(*c.server.public_port) : "unset"; }},
         {"server.request_timeout", [](const Config& c) { return seconds(c.server.request_timeout); }},
@@ -66,34 +74,46 @@ const std::map<std::string, std::function<std::string(const Config&)>>& formatte
              o << c.server.rate_limit_burst;
              return o.str();
          }},
-        {"server.user", [](const Config& c) { return quoted(c.server.user); }},
-        {"server.group", [](const Config& c) { return quoted(c.server.group); }},
+        {"server.user", [](const Config& c) { return in_quotes(c.server.user); }},
+        {"server.group", [](const Config& c) { return in_quotes(c.server.group); }},
         {"server.allow_root", [](const Config& c) { return std::string(c.server.allow_root ? "true" : "false"); }},
-        {"tls.certificate", [](const Config& c) { return relative(c.tls.certificate, c); }},
-        {"tls.key", [](const Config& c) { return relative(c.tls.key, c); }},
+        {"tls.certificate", [](const Config& c) { return relative(c.hosts[0].certificate, c); }},
+        {"tls.key", [](const Config& c) { return relative(c.hosts[0].key, c); }},
         {"tls.ticket_key_file",
          [](const Config& c) { return c.tls.ticket_key_file ? relative(*c.tls.ticket_key_file, c) : "unset"; }},
         {"tls.session_tickets", [](const Config& c) { return std::to_string(c.tls.session_tickets); }},
-        {"capsule.root", [](const Config& c) { return relative(c.capsule.root, c); }},
-        {"capsule.lang", [](const Config& c) { return quoted(c.capsule.lang); }},
-        {"capsule.watch", [](const Config& c) { return std::string(c.capsule.watch ? "true" : "false"); }},
+        {"capsule.root", [](const Config& c) { return relative(c.hosts[0].root, c); }},
+        {"capsule.lang", [](const Config& c) { return in_quotes(c.hosts[0].lang); }},
+        {"capsule.watch", [](const Config& c) { return std::string(c.watch ? "true" : "false"); }},
         {"feed.title",
          [](const Config& c) {
-             return c.feed.title == c.server.hostnames.front() ? std::string("first hostname") : quoted(c.feed.title);
+             return c.hosts[0].feed.title == c.hosts[0].names.front() ? std::string("first hostname") : in_quotes(c.hosts[0].feed.title);
          }},
-        {"feed.subtitle", [](const Config& c) { return quoted(c.feed.subtitle); }},
+        {"feed.subtitle", [](const Config& c) { return in_quotes(c.hosts[0].feed.subtitle); }},
         {"feed.authority",
          [](const Config& c) {
-             return c.feed.authority == c.server.hostnames.front() + ",2023" ? std::string("\"HOST,2023\"")
-                                                                            : quoted(c.feed.authority);
+             return c.hosts[0].feed.authority == c.hosts[0].names.front() + ",2023" ? std::string("\"HOST,2023\"")
+                                                                            : in_quotes(c.hosts[0].feed.authority);
          }},
-        {"feed.author", [](const Config& c) { return quoted(c.feed.author); }},
-        {"feed.paths", [](const Config& c) { return strings(c.feed.paths); }},
-        {"feed.max_entries", [](const Config& c) { return std::to_string(c.feed.max_entries); }},
-        {"log.level", [](const Config& c) { return quoted(c.log.level); }},
-        {"log.access_log", [](const Config& c) { return quoted(c.log.access_log.to_string()); }},
+        {"feed.author", [](const Config& c) { return in_quotes(c.hosts[0].feed.author); }},
+        {"feed.paths", [](const Config& c) { return strings(c.hosts[0].feed.paths); }},
+        {"feed.max_entries", [](const Config& c) { return std::to_string(c.hosts[0].feed.max_entries); }},
+        {"log.level", [](const Config& c) { return in_quotes(c.log.level); }},
+        {"log.access_log", [](const Config& c) { return in_quotes(c.log.access_log.to_string()); }},
+        // [[host]] keys, read from a configuration of one [[host]] (see host_defaults()).
+        {"host.names", [](const Config&) { return std::string("required"); }},
+        {"host.root", [](const Config&) { return std::string("required"); }},
+        {"host.lang", [](const Config& c) { return in_quotes(c.hosts[0].lang); }},
+        {"host.certificate", [](const Config& c) { return with_name_placeholder(c.hosts[0].certificate, c); }},
+        {"host.key", [](const Config& c) { return with_name_placeholder(c.hosts[0].key, c); }},
+        {"host.feed", [](const Config&) { return std::string(); }},
     };
     return table;
+}
+
+// A [[host]] with only what it requires, for the defaults of the host.* keys.
+Config host_defaults() {
+    return parse_config("[[host]]\nnames = [\"n.example\"]\nroot = \"r\"\n", "/etc/kapsel/server.toml");
 }
 
 struct Row {
@@ -144,12 +164,13 @@ TEST(ReadmeDefaults, EveryKeyInTheTableHasTheDefaultItShows) {
     const auto rows = readme_rows();
     ASSERT_GE(rows.size(), 20u) << "README's configuration table was not found";
     const Config defaults = parse_config("", "/etc/kapsel/server.toml");
+    const Config with_host = host_defaults();
     for (const Row& row : rows) {
         for (const std::string& key : row.keys) {
             SCOPED_TRACE(key);
             const auto it = formatters().find(key);
             ASSERT_NE(it, formatters().end()) << "README lists " << key << ", which this test does not know";
-            EXPECT_EQ(it->second(defaults), row.default_text);
+            EXPECT_EQ(it->second(key.starts_with("host.") ? with_host : defaults), row.default_text);
         }
     }
 }
@@ -160,6 +181,7 @@ TEST(ReadmeDefaults, EveryKeyServerTomlAcceptsIsInTheTable) {
         for (const std::string& key : row.keys) listed[key] = true;
     for (const auto& [key, format] : formatters()) {
         EXPECT_TRUE(listed.contains(key)) << key << " is accepted but missing from README's table";
+        if (key.starts_with("host.")) continue;  // host_defaults() reads them
         // And it is accepted: written with its default, the file parses.
         const auto dot = key.find('.');
         const Config defaults = parse_config("", "/etc/kapsel/server.toml");

@@ -7,7 +7,7 @@
 using kapsel::capsule::Capsule;
 using kapsel::capsule::Response;
 using kapsel::gemini::Status;
-using kapsel::site::HostRules;
+using kapsel::site::HostSite;
 using kapsel::site::Site;
 
 namespace {
@@ -31,9 +31,16 @@ std::shared_ptr<Capsule> make_capsule() {
     return c;
 }
 
+std::shared_ptr<Capsule> other_capsule() {
+    auto c = std::make_shared<Capsule>();
+    c->add("/", page("other root"));
+    c->add("/b.gmi", page("b of the other host"));
+    return c;
+}
+
 class SiteTest : public testing::Test {
 protected:
-    Site site{make_capsule(), HostRules{{"localhost", "example.org"}, 2000}};
+    Site site{{HostSite{{"localhost", "example.org"}, make_capsule()}, HostSite{{"other.test"}, other_capsule()}}, 2000};
 
     std::string answer(std::string_view line, std::uint16_t local_port = 1965) {
         return std::string(site.respond(line, local_port).bytes);
@@ -56,7 +63,16 @@ TEST_F(SiteTest, PointsIntoTheCapsuleWithoutCopying) {
     const auto reply = site.respond("gemini://localhost/a.gmi", 1965);
     EXPECT_EQ(reply.status, Status::success);
     EXPECT_TRUE(reply.owned.empty());
-    EXPECT_EQ(reply.bytes.data(), site.capsule().find("localhost", "/a.gmi")->bytes.data());
+    EXPECT_EQ(reply.bytes.data(), site.find_host("localhost")->capsule->find("localhost", "/a.gmi")->bytes.data());
+}
+
+TEST_F(SiteTest, EachHostHasItsOwnCapsule) {
+    EXPECT_EQ(answer("gemini://other.test/"), "20 text/gemini; charset=utf-8\r\nother root");
+    EXPECT_EQ(answer("gemini://OTHER.test./b.gmi"), "20 text/gemini; charset=utf-8\r\nb of the other host");
+    EXPECT_EQ(answer("gemini://other.test/a.gmi"), "51 Not found\r\n");  // localhost's page is not the other's
+    EXPECT_EQ(answer("gemini://localhost/b.gmi"), "51 Not found\r\n");
+    EXPECT_EQ(site.find_host("example.org"), site.find_host("localhost"));  // an alias
+    EXPECT_EQ(site.find_host("nowhere.test"), nullptr);
 }
 
 TEST_F(SiteTest, DirectoryWithoutSlashRedirects) {
