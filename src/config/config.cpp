@@ -69,6 +69,8 @@ Config parse_config(std::string_view text, const std::filesystem::path& file) {
     if (several && top.get("feed")) top.fail_at("feed", "with [[host]] tables, each host's feed goes in [host.feed]");
     read_table(top, "feed", [&](TableReader& r) { read_feed_table(r, single.feed); });
     read_table(top, "log", [&](TableReader& r) { read_log_table(r, config.log, base); });
+    if (several && top.get("zone")) top.fail_at("zone", "with [[host]] tables, each host's zones go in [[host.zone]]");
+    read_zone_tables(top, single.zones);
 
     if (several) {
         const auto tables = top.tables("host");

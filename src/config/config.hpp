@@ -110,6 +110,16 @@ struct LogSettings {
     AccessLogTarget access_log;
 };
 
+/// Pages that need a client certificate: [[zone]] (single-host form) or [[host.zone]].
+struct ZoneSettings {
+    std::string path;                // a decoded absolute path; it and everything below it ("/privat")
+    std::vector<std::string> allow;  // SHA-256 fingerprints, "AB:CD:..."; empty: any valid certificate
+};
+
+/// A client certificate's SHA-256 fingerprint in kapsel's one form ("AB:CD:...", 32 bytes), from
+/// 64 hex digits with or without colons, any case; std::invalid_argument when it is not one.
+std::string normalise_fingerprint(std::string_view text);
+
 /// One capsule and the names it is served under: a [[host]] table, or (without any) the
 /// single host that server.hostnames, [capsule], [tls] and [feed] describe.
 struct HostSettings {
@@ -120,6 +130,7 @@ struct HostSettings {
     std::filesystem::path certificate{"certs/cert.pem"};
     std::filesystem::path key{"certs/key.pem"};
     FeedSettings feed;
+    std::vector<ZoneSettings> zones;
     /// Where its keys were written: "" for the single-host form, else "host[N]" (see key()).
     std::string table;
 

@@ -27,6 +27,7 @@ void read_host_table(TableReader& r, HostSettings& h, const std::filesystem::pat
     r.read_path("certificate", h.certificate, base);
     r.read_path("key", h.key, base);
     read_table(r, "feed", [&](TableReader& f) { read_feed_table(f, h.feed); });
+    read_zone_tables(r, h.zones);
 }
 
 }  // namespace kapsel::config

@@ -90,7 +90,9 @@ void read_tls_table(TableReader& r, TlsSettings& out, HostSettings* single, cons
 void read_capsule_table(TableReader& r, bool& watch, HostSettings* single, const std::filesystem::path& base);
 void read_feed_table(TableReader& r, FeedSettings& out);
 void read_log_table(TableReader& r, LogSettings& out, const std::filesystem::path& base);
-/// One [[host]] table; `index` is its place among them.
+/// One [[host]] table.
 void read_host_table(TableReader& r, HostSettings& out, const std::filesystem::path& base);
+/// The [[KEY]] zone tables of `parent` ("zone" at the top, "zone" of a [[host]]).
+void read_zone_tables(TableReader& parent, std::vector<ZoneSettings>& out);
 
 }  // namespace kapsel::config

@@ -14,10 +14,12 @@
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
 #include "gemini/request.hpp"
+#include "net/certificate.hpp"
 #include "net/openssl_error.hpp"
 #include "net/socket_bio.hpp"
 #include "net/worker.hpp"
@@ -64,6 +66,7 @@ private:
     bool unread_input(std::size_t line_length);
     awaitable<void> linger();
     site::Reply decide(const site::Site& site, std::string_view line, gemini::LineState state);
+    void read_client_certificate();
     void log(std::string_view request, const site::Reply* reply, std::size_t sent);
 
     // Member order is destruction order, reversed: the SSL (which holds the BIO and points to
@@ -82,6 +85,7 @@ private:
     // What has come of the request line: empty (no heap) while the client has sent nothing,
     // so an idle connection does not carry a 1 KB buffer. Reads land in the worker's scratch.
     std::string request_;
+    std::optional<site::ClientCertificate> certificate_;  // the client's, when it presented one
 };
 
 /// Waits until the socket is readable or writable; false when the connection was cut
@@ -238,7 +242,7 @@ site::Reply Session::decide(const site::Site& site, std::string_view line, gemin
     if (const unsigned wait_seconds = shared_.rate_limiter.take(limit_key_, Clock::now()))
         return site::header_only(gemini::Status::slow_down, std::to_string(wait_seconds));
     try {
-        return site.respond(line, local_port_);
+        return site.respond(line, local_port_, certificate_ ? &*certificate_ : nullptr);
     } catch (const std::exception& e) {
         spdlog::error("{}: answering the request failed: {}", client_, e.what());
         return site::header_only(gemini::Status::temporary_failure, "Internal server error");
@@ -256,11 +260,22 @@ void Session::log(std::string_view request, const site::Reply* reply, std::size_
     record.status = reply ? static_cast<int>(reply->status) : 0;
     record.bytes = sent;
     record.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_);
+    if (certificate_) record.certificate = certificate_->fingerprint;
     access_log->info(site::format_access_line(record));
+}
+
+// A client certificate (asked for only when a host has zones) is judged per request by the
+// site, from its fingerprint and dates; any certificate passed the handshake.
+void Session::read_client_certificate() {
+    X509* peer = SSL_get0_peer_certificate(ssl_.get());
+    if (!peer) return;
+    const CertificateSummary summary = describe_certificate(peer);
+    certificate_ = site::ClientCertificate{summary.fingerprint, summary.valid_now};
 }
 
 awaitable<void> Session::run() {
     if (co_await handshake() != TlsStep::done) co_return;
+    read_client_certificate();
 
     std::size_t line_length = 0;
     const auto state = co_await read_request(line_length);

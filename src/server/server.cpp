@@ -118,7 +118,7 @@ int RunningServer::run() {
     }
     ensure_certificates(config_);
     if (config_.tls.session_tickets > 0) ticket_keys_ = std::make_unique<net::TicketKeys>(config_.tls.ticket_key_file);
-    tls_ = load_tls(config_, tls_options(config_, ticket_keys_.get()), nullptr);
+    tls_ = load_tls(config_, tls_options(config_, config_.tls.session_tickets, ticket_keys_.get()), nullptr);
 
     const std::uint64_t wanted_fds = static_cast<std::uint64_t>(s.max_connections) * 2 + 64;
     if (const auto got = raise_descriptor_limit(wanted_fds); got < wanted_fds)
@@ -261,7 +261,7 @@ void RunningServer::reload_now(const char* why) {
         auto fresh = read_config(options_);
         auto site = load_site(fresh);
         // Certificates: new handshakes get a changed one; a broken pair keeps the old one.
-        auto tls = load_tls(fresh, tls_options(config_, ticket_keys_.get()), tls_.get());
+        auto tls = load_tls(fresh, tls_options(fresh, config_.tls.session_tickets, ticket_keys_.get()), tls_.get());
         for (auto& w : workers_) {
             w->set_tls(tls);
             w->set_site(site);

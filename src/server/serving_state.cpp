@@ -34,7 +34,11 @@ std::string join(const std::vector<std::string>& items) {
 std::shared_ptr<const site::Site> load_site(const config::Config& config) {
     auto capsules = capsule::load_capsules(config);
     std::vector<site::HostSite> hosts;
-    for (std::size_t i = 0; i < config.hosts.size(); ++i) hosts.push_back({config.hosts[i].names, std::move(capsules[i])});
+    for (std::size_t i = 0; i < config.hosts.size(); ++i) {
+        std::vector<site::Zone> zones;
+        for (const auto& z : config.hosts[i].zones) zones.push_back({z.path, z.allow});
+        hosts.push_back({config.hosts[i].names, std::move(capsules[i]), std::move(zones)});
+    }
     return std::make_shared<const site::Site>(std::move(hosts), config.server.public_port);
 }
 
@@ -49,10 +53,14 @@ void ensure_certificates(const config::Config& config) {
     }
 }
 
-net::TlsOptions tls_options(const config::Config& config, net::TicketKeys* keys) {
+net::TlsOptions tls_options(const config::Config& config, unsigned session_tickets, net::TicketKeys* keys) {
     net::TlsOptions o;
-    o.session_tickets = config.tls.session_tickets;
-    o.ticket_keys = config.tls.session_tickets > 0 ? keys : nullptr;
+    o.session_tickets = keys ? session_tickets : 0;
+    o.ticket_keys = o.session_tickets > 0 ? keys : nullptr;
+    // Asked for in every handshake when any host has a zone: SNI may name another host than
+    // the request does, and the request's host decides.
+    o.request_client_certificates =
+        std::any_of(config.hosts.begin(), config.hosts.end(), [](const auto& h) { return !h.zones.empty(); });
     return o;
 }
 

@@ -21,8 +21,9 @@ std::shared_ptr<const site::Site> load_site(const config::Config& config);
 /// every host's fingerprint. Throws naming the file when one cannot be made.
 void ensure_certificates(const config::Config& config);
 
-/// The TLS options every host's context shares.
-net::TlsOptions tls_options(const config::Config& config, net::TicketKeys* keys);
+/// The TLS options every host's context shares: client certificates when `config` has a zone;
+/// `session_tickets` (what the server started with: tickets are restart-only) and `keys`.
+net::TlsOptions tls_options(const config::Config& config, unsigned session_tickets, net::TicketKeys* keys);
 
 /// Every host's TLS context; see net::TlsHosts::load. Logs the fingerprint of every host whose
 /// certificate is new in this load, and warns for each host that kept its previous pair.

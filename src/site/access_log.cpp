@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "gemini/titan.hpp"
 #include "gemini/utf8.hpp"
 #include "text/ascii.hpp"
 
@@ -57,7 +58,9 @@ std::string format_access_line(const AccessRecord& r) {
     line += " \"";
     line += escape_for_log(r.sni);
     line += "\" \"";
-    line += escape_for_log(r.request);
+    // Upload tokens are secrets: never in a log, whatever else is.
+    const bool titan = r.request.size() > 6 && text::equals_ignoring_case(r.request.substr(0, 6), "titan:");
+    line += escape_for_log(titan ? gemini::redact_titan_token(r.request) : std::string(r.request));
     line += "\" ";
     char tail[64];
     const auto micros = r.duration.count();
@@ -65,6 +68,8 @@ std::string format_access_line(const AccessRecord& r) {
                   static_cast<long long>(micros / 1000), static_cast<long long>(micros % 1000));
     if (r.status == 0) line += "-";
     line += r.status == 0 ? tail + 2 : tail;
+    line += ' ';
+    line += r.certificate.empty() ? std::string("-") : escape_for_log(r.certificate);
     return line;
 }
 

@@ -50,7 +50,21 @@ bool Site::serves_port(std::optional<std::uint16_t> port, std::uint16_t local_po
     return public_port_ && *port == *public_port_;
 }
 
-Reply Site::respond(std::string_view line, std::uint16_t local_port) const {
+const Zone* zone_for(const HostSite& host, std::string_view path) {
+    const Zone* best = nullptr;
+    for (const Zone& z : host.zones) {
+        const bool inside = z.path == "/" || path == z.path ||
+                            (path.starts_with(z.path) && path.size() > z.path.size() && path[z.path.size()] == '/');
+        if (inside && (!best || z.path.size() > best->path.size())) best = &z;
+    }
+    return best;
+}
+
+bool Site::wants_client_certificates() const {
+    return std::any_of(hosts_.begin(), hosts_.end(), [](const HostSite& h) { return !h.zones.empty(); });
+}
+
+Reply Site::respond(std::string_view line, std::uint16_t local_port, const ClientCertificate* certificate) const {
     auto parsed = gemini::parse_request(line);
     if (auto* rejection = std::get_if<gemini::Rejection>(&parsed))
         return header_only(rejection->status, rejection->meta);
@@ -62,6 +76,16 @@ Reply Site::respond(std::string_view line, std::uint16_t local_port) const {
     if (!host) return header_only(Status::proxy_request_refused, "This server does not serve that host");
     if (!serves_port(request.port, local_port))
         return header_only(Status::proxy_request_refused, "This server does not serve that port");
+
+    // A zone answers before the capsule is asked, so what is behind it cannot be probed.
+    if (const Zone* zone = zone_for(*host, request.path)) {
+        if (!certificate) return header_only(Status::client_certificate_required, "Client certificate required");
+        if (!certificate->valid_now)
+            return header_only(Status::certificate_not_valid, "Certificate not valid: expired or not yet valid");
+        if (!zone->allow.empty() &&
+            std::find(zone->allow.begin(), zone->allow.end(), certificate->fingerprint) == zone->allow.end())
+            return header_only(Status::certificate_not_authorised, "Certificate not authorised here");
+    }
 
     const capsule::Capsule& capsule = *host->capsule;
     if (const auto* response = capsule.find(request.host, request.path)) {

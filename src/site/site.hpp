@@ -14,11 +14,28 @@
 
 namespace kapsel::site {
 
-/// One served host: its names (lower case, no trailing dot; the first canonical) and capsule.
+/// Pages behind a client certificate: `path` (decoded, no trailing slash) and everything below.
+struct Zone {
+    std::string path;
+    std::vector<std::string> allow;  // "AB:CD:..." fingerprints; empty: any certificate in its dates
+};
+
+/// One served host: its names (lower case, no trailing dot; the first canonical), its capsule
+/// and its zones.
 struct HostSite {
     std::vector<std::string> names;
     std::shared_ptr<const capsule::Capsule> capsule;
+    std::vector<Zone> zones;
 };
+
+/// The certificate a client presented in its handshake, as the TLS layer saw it.
+struct ClientCertificate {
+    std::string fingerprint;  // SHA-256, "AB:CD:..."
+    bool valid_now = false;   // the server's clock within its notBefore and notAfter
+};
+
+/// The zone of `host` that `path` falls in (the most specific), or nullptr.
+const Zone* zone_for(const HostSite& host, std::string_view path);
 
 /// The answer to one request: bytes to send (header, and body for 2x) and what to log.
 /// `bytes` points into the Site's prebuilt responses or into `owned`; keep the Site (and
@@ -41,8 +58,14 @@ public:
     Site(std::vector<HostSite> hosts, std::optional<std::uint16_t> public_port);
 
     /// Answers the request line `line` (without CRLF) that arrived on a listener bound to
-    /// `local_port`. Never throws for any input.
-    Reply respond(std::string_view line, std::uint16_t local_port) const;
+    /// `local_port`, over a handshake that presented `certificate` (nullptr: none). Inside a
+    /// zone: no certificate 60, one outside its dates 62, one the zone does not allow 61.
+    /// Never throws for any input.
+    Reply respond(std::string_view line, std::uint16_t local_port,
+                  const ClientCertificate* certificate = nullptr) const;
+
+    /// True when some host has a zone, so handshakes must ask for client certificates.
+    bool wants_client_certificates() const;
 
     const std::vector<HostSite>& hosts() const { return hosts_; }
     /// The host that has `name` (lower case), or nullptr.

@@ -42,10 +42,25 @@ TEST(AccessLine, HasEveryField) {
     r.status = 51;
     r.bytes = 14;
     r.duration = std::chrono::microseconds(1234);
-    EXPECT_EQ(format_access_line(r), "127.0.0.1:4000 \"localhost\" \"gemini://localhost/\\x0a20 forged\" 51 14 1.234ms");
+    EXPECT_EQ(format_access_line(r), "127.0.0.1:4000 \"localhost\" \"gemini://localhost/\\x0a20 forged\" 51 14 1.234ms -");
     r.status = 0;
     r.bytes = 0;
-    EXPECT_EQ(format_access_line(r), "127.0.0.1:4000 \"localhost\" \"gemini://localhost/\\x0a20 forged\" - 0 1.234ms");
+    EXPECT_EQ(format_access_line(r), "127.0.0.1:4000 \"localhost\" \"gemini://localhost/\\x0a20 forged\" - 0 1.234ms -");
+    r.certificate = "AB:CD";
+    EXPECT_EQ(format_access_line(r), "127.0.0.1:4000 \"localhost\" \"gemini://localhost/\\x0a20 forged\" - 0 1.234ms AB:CD");
+}
+
+TEST(AccessLine, TitanTokensAreNeverWritten) {
+    kapsel::site::AccessRecord r;
+    r.client = "127.0.0.1:4000";
+    r.request = "titan://localhost/artiklar/ny.txt;size=10;token=hemligt;mime=text/plain";
+    r.status = 30;
+    const std::string line = format_access_line(r);
+    EXPECT_EQ(line.find("hemligt"), std::string::npos) << line;
+    EXPECT_NE(line.find("\"titan://localhost/artiklar/ny.txt;size=10;token=*;mime=text/plain\""), std::string::npos)
+        << line;
+    r.request = "TITAN://localhost/x.txt;TOKEN=s%65cret;size=1";
+    EXPECT_EQ(format_access_line(r).find("s%65cret"), std::string::npos);
 }
 
 }  // namespace
