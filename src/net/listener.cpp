@@ -18,6 +18,16 @@
 namespace kapsel::net {
 namespace {
 
+std::optional<proxy::Accepted> accepted(config::ProxyProtocol p) {
+    switch (p) {
+        case config::ProxyProtocol::off: return std::nullopt;
+        case config::ProxyProtocol::v1: return proxy::Accepted::v1;
+        case config::ProxyProtocol::v2: return proxy::Accepted::v2;
+        case config::ProxyProtocol::any: return proxy::Accepted::any;
+    }
+    return std::nullopt;
+}
+
 Client describe(const asio::ip::tcp::endpoint& peer) {
     const auto a = peer.address().is_v4() ? limits::ClientAddress::ipv4(peer.address().to_v4().to_bytes(), peer.port())
                                           : limits::ClientAddress::ipv6(peer.address().to_v6().to_bytes(), peer.port());
@@ -25,7 +35,7 @@ Client describe(const asio::ip::tcp::endpoint& peer) {
 }
 
 asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, std::vector<std::unique_ptr<Worker>>& workers,
-                                  std::uint16_t local_port) {
+                                  std::uint16_t local_port, std::optional<proxy::Accepted> proxy) {
     std::size_t next = 0;
     auto last_warning = std::chrono::steady_clock::time_point{};
     for (;;) {
@@ -48,7 +58,9 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, std::vector
             continue;
         }
         Client client = describe(peer);
-        const auto verdict = worker.shared().admission.admit(client.limit_key);
+        // Behind a proxy the peer is the proxy: the session admits the client the PROXY
+        // header names, once it has it.
+        const auto verdict = proxy ? limits::Admission::Verdict::admitted : worker.shared().admission.admit(client.limit_key);
         if (verdict != limits::Admission::Verdict::admitted) {
             // Refused before any TLS work: closing costs next to nothing.
             spdlog::debug("{}: refused, {}", client.endpoint,
@@ -59,13 +71,14 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, std::vector
         }
         // TCP_NODELAY comes from the listening socket (Linux copies it to accepted ones).
         socket.non_blocking(true, ec);
-        worker.serve(std::move(socket), std::move(client), local_port);
+        worker.serve(std::move(socket), Incoming{std::move(client), local_port, proxy});
     }
 }
 
 }  // namespace
 
-Listener::Listener(asio::io_context& context, const config::ListenAddress& address) : acceptor_(context) {
+Listener::Listener(asio::io_context& context, const config::ListenAddress& address)
+    : acceptor_(context), proxy_protocol_(address.proxy_protocol) {
     asio::error_code ec;
     const auto ip = asio::ip::make_address(address.host, ec);
     if (ec) throw std::system_error(ec, "listen address " + address.to_string());
@@ -87,7 +100,8 @@ Listener::Listener(asio::io_context& context, const config::ListenAddress& addre
 }
 
 void Listener::start(std::vector<std::unique_ptr<Worker>>& workers) {
-    asio::co_spawn(acceptor_.get_executor(), accept_loop(acceptor_, workers, endpoint_.port()), asio::detached);
+    asio::co_spawn(acceptor_.get_executor(), accept_loop(acceptor_, workers, endpoint_.port(), accepted(proxy_protocol_)),
+                   asio::detached);
 }
 
 void Listener::close() {

@@ -27,6 +27,7 @@ public:
 private:
     asio::ip::tcp::acceptor acceptor_;
     asio::ip::tcp::endpoint endpoint_;
+    config::ProxyProtocol proxy_protocol_;
 };
 
 }  // namespace kapsel::net

@@ -13,12 +13,14 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 
 #include "gemini/request.hpp"
+#include "limits/client_address.hpp"
 #include "net/certificate.hpp"
 #include "net/openssl_error.hpp"
 #include "net/socket_bio.hpp"
@@ -37,16 +39,17 @@ struct SslFree {
 
 class Session {
 public:
-    Session(Worker& worker, asio::ip::tcp::socket socket, Client client, std::uint16_t local_port)
+    Session(Worker& worker, asio::ip::tcp::socket socket, Incoming incoming)
         : worker_(worker), shared_(worker.shared()), connection_(std::move(socket)),
-          client_(std::move(client.endpoint)), limit_key_(std::move(client.limit_key)), local_port_(local_port),
-          started_(Clock::now()), socket_bio_(connection_.socket.native_handle()) {
+          client_(std::move(incoming.client.endpoint)), limit_key_(std::move(incoming.client.limit_key)),
+          local_port_(incoming.local_port), proxy_(incoming.proxy), admitted_(!incoming.proxy), started_(Clock::now()),
+          socket_bio_(connection_.socket.native_handle()) {
         connection_.deadline = started_ + shared_.limits.request_timeout;
         worker_.link(connection_);
     }
     ~Session() {
         worker_.unlink(connection_);
-        shared_.admission.release(limit_key_);
+        if (admitted_) shared_.admission.release(limit_key_);
     }
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -59,6 +62,7 @@ private:
     awaitable<TlsStep> tls_step(const char* what, Call call);
     void fail(TlsStep step, const char* what, unsigned long code);
 
+    awaitable<bool> read_proxy_header();
     awaitable<TlsStep> handshake();
     awaitable<gemini::LineState> read_request(std::size_t& line_length);
     awaitable<TlsStep> write_all(std::string_view bytes);
@@ -78,6 +82,8 @@ private:
     std::string client_;
     std::string limit_key_;  // what caps and rate limits count: the address, or its /64
     std::uint16_t local_port_;
+    std::optional<proxy::Accepted> proxy_;  // a PROXY listener's: the header comes first
+    bool admitted_;                         // counted in by admission (released at the end)
     Clock::time_point started_;
     SocketBio socket_bio_;
     std::shared_ptr<const TlsHosts> tls_;  // before ssl_: outlives the SSL that points into it
@@ -134,6 +140,46 @@ awaitable<TlsStep> Session::tls_step(const char* what, Call call) {
 void Session::fail(TlsStep step, const char* what, unsigned long code) {
     spdlog::debug("{}: {}: {}", client_, what, step == TlsStep::cut ? "cut (deadline or shutdown)"
                                                                     : describe_openssl_error(code));
+}
+
+/// On a PROXY listener: the header, read exactly (never a byte of the ClientHello after it), and
+/// the client it names admitted by the caps. False closes the connection, before any TLS work.
+awaitable<bool> Session::read_proxy_header() {
+    std::string received;
+    for (;;) {
+        const proxy::Parsed parsed = proxy::parse_proxy_header(received, *proxy_);
+        if (const auto* invalid = std::get_if<proxy::Invalid>(&parsed)) {
+            spdlog::debug("{}: no valid PROXY header: {}", client_, invalid->why);
+            co_return false;
+        }
+        if (const auto* header = std::get_if<proxy::Header>(&parsed)) {
+            if (header->source) {  // LOCAL and UNKNOWN: the socket's own addresses stay
+                const auto& s = *header->source;
+                const auto a = s.v6 ? limits::ClientAddress::ipv6(s.address, s.port)
+                                    : limits::ClientAddress::ipv4({s.address[0], s.address[1], s.address[2], s.address[3]},
+                                                                  s.port);
+                client_ = limits::endpoint_text(a);
+                limit_key_ = limits::limit_key(a);
+            }
+            break;
+        }
+        const std::size_t need = std::get<proxy::NeedMore>(parsed).at_least;
+        if (!co_await wait(asio::socket_base::wait_read)) co_return false;
+        const std::size_t have = received.size();
+        received.resize(need);
+        const ssize_t n = ::recv(connection_.socket.native_handle(), received.data() + have, need - have, 0);
+        if (n <= 0 && !(n < 0 && (errno == EAGAIN || errno == EINTR))) co_return false;  // closed or failed
+        received.resize(have + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+    }
+    const auto verdict = shared_.admission.admit(limit_key_);
+    if (verdict != limits::Admission::Verdict::admitted) {
+        spdlog::debug("{}: refused, {}", client_,
+                      verdict == limits::Admission::Verdict::server_full ? "server at max_connections"
+                                                                        : "address at max_connections_per_address");
+        co_return false;
+    }
+    admitted_ = true;
+    co_return true;
 }
 
 awaitable<TlsStep> Session::handshake() {
@@ -274,6 +320,7 @@ void Session::read_client_certificate() {
 }
 
 awaitable<void> Session::run() {
+    if (proxy_ && !co_await read_proxy_header()) co_return;
     if (co_await handshake() != TlsStep::done) co_return;
     read_client_certificate();
 
@@ -312,9 +359,8 @@ void Connection::cancel() {
     socket.cancel(ignored);
 }
 
-awaitable<void> serve_connection(Worker& worker, asio::ip::tcp::socket socket, Client client,
-                                 std::uint16_t local_port) {
-    Session session(worker, std::move(socket), std::move(client), local_port);
+awaitable<void> serve_connection(Worker& worker, asio::ip::tcp::socket socket, Incoming incoming) {
+    Session session(worker, std::move(socket), std::move(incoming));
     co_await session.run();
 }
 

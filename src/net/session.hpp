@@ -5,9 +5,12 @@
 ///   accept ─► admission (listener: the caps, before any TLS work; over a cap: closed at once)
 ///     │
 ///     ▼                                 ┐
-///   wait for the first byte (no TLS     │ the request deadline, server.request_timeout,
-///   state is made before it)            │ counted from accept: when it passes, the
-///   TLS handshake, then ACK at once     │ connection is closed without a response
+///   a PROXY listener: the PROXY header, │ the request deadline, server.request_timeout,
+///   then admission by the client it     │ counted from accept: when it passes, the
+///   names (a bad header: closed)        │ connection is closed without a response
+///   wait for the first byte (no TLS     │
+///   state is made before it)            │
+///   TLS handshake, then ACK at once     │
 ///   request line (≤ 1024 bytes + CRLF)  ┘
 ///     │
 ///     ▼                                 ┐
@@ -26,7 +29,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+
+#include "proxy/proxy_header.hpp"
 
 namespace kapsel::net {
 
@@ -37,6 +43,14 @@ class Worker;
 struct Client {
     std::string endpoint;   // "127.0.0.1:51234", "[2001:db8::1]:51234"
     std::string limit_key;  // "127.0.0.1", "2001:db8::/64"
+};
+
+/// A connection as a listener hands it over.
+struct Incoming {
+    Client client;                         // the socket's peer; behind a proxy, the proxy itself
+    std::uint16_t local_port = 0;          // the port of the listener it came in on
+    std::optional<proxy::Accepted> proxy;  // a PROXY listener: the header comes first, and
+                                           // admission waits for the client it names
 };
 
 /// One connection's bookkeeping, kept in its coroutine frame and linked into its worker's
@@ -67,9 +81,7 @@ enum class TlsStep {
     cut,     // the deadline passed or the server is stopping
 };
 
-/// The session coroutine: serves `socket`, accepted on a listener bound to `local_port`,
-/// on `worker`'s thread, to its end.
-asio::awaitable<void> serve_connection(Worker& worker, asio::ip::tcp::socket socket, Client client,
-                                       std::uint16_t local_port);
+/// The session coroutine: serves `socket` on `worker`'s thread, to its end.
+asio::awaitable<void> serve_connection(Worker& worker, asio::ip::tcp::socket socket, Incoming incoming);
 
 }  // namespace kapsel::net

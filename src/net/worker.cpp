@@ -54,9 +54,8 @@ void Worker::set_access_log(std::shared_ptr<spdlog::logger> log) {
     asio::post(context_, [this, log = std::move(log)]() mutable { access_log_ = std::move(log); });
 }
 
-void Worker::serve(asio::ip::tcp::socket socket, Client client, std::uint16_t local_port) {
-    asio::co_spawn(context_, serve_connection(*this, std::move(socket), std::move(client), local_port),
-                   asio::detached);
+void Worker::serve(asio::ip::tcp::socket socket, Incoming incoming) {
+    asio::co_spawn(context_, serve_connection(*this, std::move(socket), std::move(incoming)), asio::detached);
 }
 
 void Worker::close_idle() {

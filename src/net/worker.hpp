@@ -78,7 +78,7 @@ public:
     const std::shared_ptr<const TlsHosts>& tls() const { return tls_; }
 
     /// Starts serving an accepted socket on this worker (any thread).
-    void serve(asio::ip::tcp::socket socket, Client client, std::uint16_t local_port);
+    void serve(asio::ip::tcp::socket socket, Incoming incoming);
 
     /// Graceful stop: connections still waiting for a request are closed now; responses
     /// in flight go on. Safe from any thread.

@@ -95,9 +95,6 @@ void check_tls(const config::Config& c) {
 }  // namespace
 
 void preflight(const config::Config& config) {
-    for (std::size_t i = 0; i < config.server.listen.size(); ++i)
-        if (config.server.listen[i].proxy_protocol != config::ProxyProtocol::off)
-            throw config.error_at("server.listen", "server.listen: proxy_protocol is not available in this build yet");
     const auto account = serving_account(config);
     check_access_log(config, account);
     check_tls(config);
