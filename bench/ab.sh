@@ -8,6 +8,9 @@
 #   AB_ROUNDS=5 (rounds; each runs A then B, or B then A on odd rounds)  AB_SECONDS=5
 #   AB_LOADGEN=build-bench/bench/loadgen  AB_PATH=/page.gmi
 #   AB_SERVER= AB_TLS= (extra lines for [server] and [tls])  AB_TOML= (extra tables at the end)
+#   AB_CONFIG_B=FILE  a whole server.toml for B instead (@PORT@, @WORK@ and @ROOT_LINE@ replaced;
+#                     @WORK@ holds cert.pem, key.pem and capsule/page.gmi): the same binary twice
+#                     then compares two configurations
 #
 # Each run starts a fresh server pinned to core 0 (workers = 1) and loadgen pinned to core 1 on
 # 127.0.0.1, and reads the server's utime+stime (/proc/PID/stat) before and after. Prints each
@@ -63,14 +66,20 @@ access_log = "off"
 $AB_TOML
 EOF
 
+if [[ -n ${AB_CONFIG_B:-} ]]; then
+  sed -e "s|@PORT@|$port|g" -e "s|@WORK@|$work|g" -e "s|@ROOT_LINE@|$root_line|g" "$AB_CONFIG_B" > "$work/server-b.toml"
+else
+  cp "$work/server.toml" "$work/server-b.toml"
+fi
+
 tck=$(getconf CLK_TCK)
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 field() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k {print $2}'; }
 
 # run BINARY: prints "cpu_us rps p50_ms"
 run() {
-  local bin=$1; shift
-  (trap '' PIPE; exec taskset -c 0 "$bin" serve -c "$work/server.toml") >"$work/server.log" 2>&1 &
+  local bin=$1 config=$2; shift 2
+  (trap '' PIPE; exec taskset -c 0 "$bin" serve -c "$config") >"$work/server.log" 2>&1 &
   server_pid=$!
   local ok=0
   for _ in $(seq 300); do
@@ -97,8 +106,9 @@ echo "A = $a"; echo "B = $b"; echo "load: loadgen $* on $AB_PATH, ${AB_SECONDS}s
 for round in $(seq "$AB_ROUNDS"); do
   order=(a b); ((round % 2 == 0)) && order=(b a)
   for which in "${order[@]}"; do
-    bin=$a; [[ $which == b ]] && bin=$b
-    result=$(run "$bin" "$@")
+    bin=$a config=$work/server.toml
+    [[ $which == b ]] && bin=$b config=$work/server-b.toml
+    result=$(run "$bin" "$config" "$@")
     echo "$result" >> "$work/$which"
     printf 'round %d %s: cpu_us/req=%s rps=%s p50_ms=%s\n' "$round" "${which^^}" $result
   done
