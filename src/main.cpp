@@ -1,4 +1,4 @@
-// kapsel's command line: serve, check, feed, ticket-keys. Nothing else lives here.
+// kapsel's command line: serve, check, feed, export, ticket-keys. Nothing else lives here.
 
 #include <CLI/CLI.hpp>
 
@@ -9,6 +9,7 @@
 #include "capsule/capsule.hpp"
 #include "config/config.hpp"
 #include "net/session_tickets.hpp"
+#include "server/mirror_export.hpp"
 #include "server/preflight.hpp"
 #include "server/server.hpp"
 #include "text/ascii.hpp"
@@ -26,9 +27,28 @@ int check(const std::filesystem::path& file) {
         const auto& host = config.hosts[i];
         std::string names;
         for (const auto& n : host.names) names += (names.empty() ? "" : ", ") + n;
+        for (const auto& warning : capsules[i]->warnings()) std::fprintf(stderr, "warning: %s\n", warning.c_str());
         std::printf("%s: OK: capsule %s, %zu resources, %zu feed entries, hosts %s\n", file.c_str(), host.root.c_str(),
                     capsules[i]->size(), capsules[i]->entry_count(), names.c_str());
     }
+    return 0;
+}
+
+// The default host's web mirror, written once into `dir` (its [web] base_url for the links).
+int export_mirror(const std::filesystem::path& file, const std::filesystem::path& dir) {
+    auto config = kapsel::config::load_config(file);
+    auto& host = config.hosts.front();
+    if (!host.web)
+        throw kapsel::config::ConfigError(file.string(), 0, 0,
+                                          "the default host has no [web] table: its base_url says where the mirror "
+                                          "is served");
+    host.web->export_dir = std::filesystem::absolute(dir).lexically_normal();
+    const auto capsule = kapsel::capsule::load_capsule(host, config);
+    for (const auto& warning : capsule->warnings()) std::fprintf(stderr, "warning: %s\n", warning.c_str());
+    kapsel::server::MirrorExport mirror(host.web->export_dir);
+    const auto stats = mirror.write(capsule->mirror());
+    std::printf("%s: %zu files written, %zu unchanged, %zu removed\n", host.web->export_dir.c_str(), stats.written,
+                stats.unchanged, stats.removed);
     return 0;
 }
 
@@ -69,6 +89,11 @@ int main(int argc, char** argv) {
     feed_cmd->add_option("-c,--config", feed_file, "Configuration file")->capture_default_str();
     feed_cmd->add_option("--host", feed_host, "Served hostname whose URLs the feed uses (default: the first)");
 
+    std::filesystem::path export_file{"server.toml"}, export_dir;
+    auto* export_cmd = app.add_subcommand("export", "Write the default host's web mirror into DIR, then exit");
+    export_cmd->add_option("-c,--config", export_file, "Configuration file")->capture_default_str();
+    export_cmd->add_option("DIR", export_dir, "Where the mirror goes (replacing [web] export_dir)")->required();
+
     std::filesystem::path ticket_file;
     auto* tickets_cmd = app.add_subcommand("ticket-keys", "Manage a session-ticket key file (tls.ticket_key_file)");
     tickets_cmd->require_subcommand(1);
@@ -82,6 +107,7 @@ int main(int argc, char** argv) {
         if (*serve) return kapsel::server::serve(serve_options);
         if (*check_cmd) return check(check_file);
         if (*feed_cmd) return feed(feed_file, feed_host);
+        if (*export_cmd) return export_mirror(export_file, export_dir);
         if (*rotate_cmd) {
             const std::size_t keys = kapsel::net::TicketKeys::rotate_key_file(ticket_file);
             std::printf("%s: %zu key%s, the new one first\n", ticket_file.c_str(), keys, keys == 1 ? "" : "s");

@@ -1,10 +1,16 @@
 // build_capsule: every prebuilt response from the files' bytes (see build.hpp).
+//
+// In order: each file is a static file, a document (front matter) or a page that lists the
+// entries; then the entries, the pages, the paths that are no page (aliases, [[redirect]],
+// [[gone]]), the feeds (and their RFC 5005 archives), and, with [web], the mirror.
 
 #include "capsule/build.hpp"
 
 #include <algorithm>
 #include <map>
+#include <set>
 
+#include "gemini/request.hpp"
 #include "gemini/status.hpp"
 #include "gemini/uri.hpp"
 #include "gemini/utf8.hpp"
@@ -19,6 +25,8 @@
 #include "syndication/xml_text.hpp"
 #include "text/ascii.hpp"
 #include "text/lines.hpp"
+#include "web/html.hpp"
+#include "web/links.hpp"
 
 namespace kapsel::capsule {
 namespace {
@@ -42,6 +50,15 @@ bool has_entries_marker(std::string_view gemtext) {
 // "/dir/" for rel_dir "dir", "/" for the root.
 std::string directory_key(const std::string& rel_dir) { return rel_dir.empty() ? "/" : "/" + rel_dir + "/"; }
 
+// A capsule page's file in the mirror: "/" → "index.html", "/dir/" → "dir/index.html",
+// "/a/b.gmi" → "a/b.html"; any other file keeps its path.
+std::string mirror_file(std::string_view path) {
+    std::string p(path.substr(1));
+    if (p.empty() || p.ends_with('/')) return p + "index.html";
+    if (p.ends_with(".gmi")) p.replace(p.size() - 4, 4, ".html");
+    return p;
+}
+
 /// A file with front matter, parsed and waiting for the whole tree to be known.
 struct Document {
     std::string display;  // the file as messages name it
@@ -55,6 +72,14 @@ struct Document {
     std::string txt_path;  // plain documents only
 };
 
+/// A gemtext page as the mirror renders it.
+struct Page {
+    std::string path;     // its capsule path ("/", "/dir/", "/a.gmi")
+    std::string gemtext;  // what Gemini clients get
+    std::string lang;
+    std::string title;    // "" : its first heading
+};
+
 class Builder {
 public:
     Builder(const MimeTable& mime, const BuildSettings& settings) : mime_(mime), settings_(settings) {}
@@ -63,16 +88,26 @@ public:
         capsule_->add_directory("");
         for (const std::string& dir : tree.directories) capsule_->add_directory(dir);
         for (const SourceFile& file : tree.files) add_file(file);
-        finish_documents();
+        finish();
         return capsule_;
     }
 
 private:
+    [[noreturn]] void rule_error(const config::Position& where, const std::string& message) const {
+        throw config::ConfigError(settings_.settings_file, where.line, where.column, message);
+    }
+
     void claim(const std::string& path, const std::string& display, int line) {
         const auto [it, inserted] = served_.try_emplace(path, display);
         if (!inserted) {
             throw SourceError(display, line, path + " would be served twice: by this file and by " + it->second);
         }
+    }
+
+    bool syndicated(const std::string& rel_dir) const {
+        const auto& paths = settings_.feed.paths;  // normalised by parse_config: no slash at either end
+        return std::any_of(paths.begin(), paths.end(),
+                           [&](const std::string& p) { return rel_dir == p || rel_dir.starts_with(p + "/"); });
     }
 
     void add_file(const SourceFile& file) {
@@ -90,22 +125,27 @@ private:
                 add_document(file, name.substr(0, dot), ext == "txt");
                 return;
             }
+            if (syndicated(file.rel_dir))
+                capsule_->add_warning(file.display + ": not a feed entry, though its directory is in feed.paths: it has "
+                                                     "no front matter (begin it with a +++ header holding at least "
+                                                     "title and published)");
         }
         const std::string path = url_dir + name;
         claim(path, file.display, 0);
+        if (name == "index.gmi") claim(url_dir, file.display, 0);
         if (ext == "gmi" && has_entries_marker(file.bytes)) {
             // A page that lists the entries (a start page without front matter, typically):
             // built once the entries are known.
             listing_pages_.push_back({path, name == "index.gmi" ? url_dir : std::string(), &file});
-            if (name == "index.gmi") claim(url_dir, file.display, 0);
             return;
         }
         Response response = make_response(mime_type_for(name, mime_, settings_.lang), file.bytes);
-        if (name == "index.gmi") {
-            claim(url_dir, file.display, 0);
-            capsule_->add(url_dir, response);
-        }
+        if (name == "index.gmi") capsule_->add(url_dir, response);
         capsule_->add(path, std::move(response));
+        if (settings_.web) {
+            if (ext == "gmi") pages_.push_back({name == "index.gmi" ? url_dir : path, file.bytes, settings_.lang, ""});
+            else statics_.emplace_back(path, &file);
+        }
     }
 
     void add_document(const SourceFile& file, const std::string& stem, bool plain) {
@@ -146,32 +186,48 @@ private:
         documents_.push_back(std::move(doc));
     }
 
-    bool syndicated(const Document& doc) const {
-        const auto& paths = settings_.feed.paths;  // normalised by parse_config: no slash at either end
-        return std::any_of(paths.begin(), paths.end(), [&](const std::string& p) {
-            return doc.rel_dir == p || doc.rel_dir.starts_with(p + "/");
-        });
-    }
-
-    bool exists(const std::string& path) const {
-        if (served_.contains(path) || path == "/atom.xml") return true;
+    // A path the capsule answers 20 for, generated ones included.
+    bool is_served(const std::string& path) const {
+        if (served_.contains(path) || path == "/atom.xml" || path.starts_with("/atom/")) return true;
         return path.ends_with('/') && capsule_->is_directory(path);
     }
+    // What serves something below `prefix` (a path ending in "/"), if anything.
+    std::optional<std::string> served_below(const std::string& prefix) const {
+        const auto it = served_.lower_bound(prefix);
+        if (it != served_.end() && it->first.starts_with(prefix)) return it->second;
+        if (capsule_->is_directory(prefix)) return prefix + " (a directory)";
+        return std::nullopt;
+    }
 
-    void finish_documents() {
-        // Feed entries: ids are tag:AUTHORITY:SLUG, so slugs are unique among them.
+    void finish() {
+        std::vector<syn::Entry> entries = make_entries();
+        const std::string list = syn::render_gemsub_list(entries);
+        add_pages(list);
+        add_paths_that_are_no_page();
+        add_feeds(entries);
+        if (settings_.web) add_mirror();
+        warn_about_shared_instants(entries);
+    }
+
+    std::vector<syn::Entry> make_entries() {
+        // Feed entries: ids are tag:AUTHORITY:ID (the front matter's id, else the slug), so
+        // those are unique among them.
         std::vector<syn::Entry> entries;
-        std::map<std::string, const Document*> entry_slugs;
+        std::map<std::string, const Document*> ids;
         for (const Document& doc : documents_) {
-            if (!syndicated(doc)) continue;
-            if (const auto [it, inserted] = entry_slugs.try_emplace(doc.meta.slug, &doc); !inserted) {
-                throw SourceError(doc.display, doc.meta.slug_line,
-                                  "duplicate slug \"" + doc.meta.slug + "\": feed entry ids need it unique, and " +
-                                      it->second->display + " uses it too");
+            if (!syndicated(doc.rel_dir)) continue;
+            const std::string id = doc.meta.id.value_or(doc.meta.slug);
+            if (const auto [it, inserted] = ids.try_emplace(id, &doc); !inserted) {
+                const int line = doc.meta.id ? doc.meta.id_line : doc.meta.slug_line;
+                throw SourceError(doc.display, line,
+                                  (doc.meta.id ? "duplicate id \"" : "duplicate slug \"") + id +
+                                      "\": feed entry ids need it unique, and " + it->second->display +
+                                      " uses it too" + (doc.meta.id ? "" : " (pin one with id = \"...\")"));
             }
             syn::Entry e;
             e.path = doc.gmi_path;
             e.slug = doc.meta.slug;
+            e.id = id;
             e.title = doc.meta.title;
             e.authors = doc.meta.authors;
             e.published = doc.meta.published;
@@ -183,18 +239,19 @@ private:
             else e.summary = syn::first_text_line(doc.body).value_or(doc.meta.title);
             entries.push_back(std::move(e));
         }
-        const std::string list = syn::render_gemsub_list(entries);
+        return entries;
+    }
 
+    void add_pages(const std::string& list) {
         std::map<std::string, std::string> titles;  // served document path → title, for link labels
         for (const Document& doc : documents_) {
             titles[doc.gmi_path] = doc.meta.title;
             if (!doc.txt_path.empty()) titles[doc.txt_path] = doc.meta.title;
         }
-
         for (const Document& doc : documents_) {
             syn::PageLinks links;
             for (const syn::RelatedPath& related : doc.meta.related) {
-                if (!exists(related.path)) {
+                if (!is_served(related.path)) {
                     throw SourceError(doc.display, related.line,
                                       "related path \"" + related.path + "\" is not in the capsule");
                 }
@@ -206,25 +263,96 @@ private:
                                          ? syn::render_gemtext(doc.meta, doc.text, links, syn::wording_for(doc.lang))
                                          : syn::expand_entries_marker(doc.body, list);
             Response response = make_response(gemtext_mime(doc.lang), page);
-            if (doc.meta.slug == "index") capsule_->add(directory_key(doc.rel_dir), response);
+            const bool index = doc.meta.slug == "index";
+            if (index) capsule_->add(directory_key(doc.rel_dir), response);
             capsule_->add(doc.gmi_path, std::move(response));
             if (doc.plain) capsule_->add(doc.txt_path, make_response(plain_text_mime, doc.body));
+            if (settings_.web) {
+                pages_.push_back({index ? directory_key(doc.rel_dir) : doc.gmi_path, page, doc.lang, doc.meta.title});
+                if (doc.plain) texts_.emplace_back(doc.txt_path, doc.body);
+            }
         }
-
         for (const ListingPage& page : listing_pages_) {
-            const Response response =
-                make_response(gemtext_mime(settings_.lang), syn::expand_entries_marker(page.file->bytes, list));
+            const std::string gemtext = syn::expand_entries_marker(page.file->bytes, list);
+            const Response response = make_response(gemtext_mime(settings_.lang), gemtext);
             if (!page.directory.empty()) capsule_->add(page.directory, response);
             capsule_->add(page.path, response);
+            if (settings_.web)
+                pages_.push_back({page.directory.empty() ? page.path : page.directory, gemtext, settings_.lang, ""});
         }
-
-        add_feeds(std::move(entries));
     }
 
-    void add_feeds(std::vector<syn::Entry> entries) {
-        if (const auto it = served_.find("/atom.xml"); it != served_.end()) {
-            throw SourceError(it->second, 0, "/atom.xml is the generated Atom feed; rename this file");
+    // Front matter aliases, [[redirect]] and [[gone]]: checked against what is served, so no
+    // rule hides a page, points nowhere, or leads to another rule.
+    void add_paths_that_are_no_page() {
+        std::map<std::string, std::string> sources;  // a redirected or gone path → who says so
+        for (const Document& doc : documents_) {
+            for (const syn::RelatedPath& alias : doc.meta.aliases) {
+                std::vector<std::pair<std::string, std::string>> moves{{alias.path, doc.gmi_path}};
+                if (doc.plain)  // the old plain text moved too
+                    moves.emplace_back(alias.path.substr(0, alias.path.size() - 4) + ".txt", doc.txt_path);
+                for (const auto& [from, to] : moves) {
+                    if (is_served(from))
+                        throw SourceError(doc.display, alias.line,
+                                          "alias \"" + from + "\" is a page itself (" + served_name(from) +
+                                              "): an alias must be a path nothing serves");
+                    if (const auto [it, inserted] = sources.try_emplace(from, doc.display); !inserted)
+                        throw SourceError(doc.display, alias.line,
+                                          "alias \"" + from + "\" is already an alias of " + it->second);
+                    capsule_->add_redirect(from, Redirect{to, true, {}});
+                }
+                if (settings_.web)
+                    mirror_redirects_.push_back({alias.path, doc.gmi_path, doc.lang, doc.meta.title});
+            }
         }
+        for (const config::RedirectRule& rule : settings_.redirects) {
+            check_shadow(rule.from, rule.where, "[[redirect]] from");
+            if (const auto [it, inserted] = sources.try_emplace(rule.from, "[[redirect]]"); !inserted)
+                rule_error(rule.where, "[[redirect]] from \"" + rule.from + "\" is already redirected by " + it->second);
+        }
+        for (const config::RedirectRule& rule : settings_.redirects) {
+            if (!rule.to.starts_with("gemini://")) {
+                // A redirect to a redirect is a chain at best and a loop at worst: refused.
+                if (sources.contains(rule.to) || redirected_below(rule.to, sources))
+                    rule_error(rule.where, "[[redirect]] to \"" + rule.to + "\" is redirected itself (" +
+                                               sources[rule.to] + "): a chain or a loop");
+                const bool served = rule.to.ends_with('/') ? served_below(rule.to).has_value() : is_served(rule.to);
+                if (!served) rule_error(rule.where, "[[redirect]] to \"" + rule.to + "\" is not served by the capsule");
+            }
+            capsule_->add_redirect(rule.from, Redirect{rule.to, rule.permanent, {}});
+            if (settings_.web && !rule.from.ends_with('/') && rule.from.ends_with(".gmi") && !rule.to.starts_with("gemini://"))
+                mirror_redirects_.push_back({rule.from, rule.to, settings_.lang, ""});
+        }
+        for (const config::GoneRule& rule : settings_.gone) {
+            check_shadow(rule.path, rule.where, "[[gone]] path");
+            if (const auto [it, inserted] = sources.try_emplace(rule.path, "[[gone]]"); !inserted)
+                rule_error(rule.where, "[[gone]] path \"" + rule.path + "\" is already redirected by " + it->second);
+            capsule_->add_gone(rule.path);
+        }
+    }
+
+    bool redirected_below(const std::string& prefix, const std::map<std::string, std::string>& sources) const {
+        if (!prefix.ends_with('/')) return false;
+        const auto it = sources.lower_bound(prefix);
+        return it != sources.end() && it->first.starts_with(prefix);
+    }
+
+    std::string served_name(const std::string& path) const {
+        const auto it = served_.find(path);
+        return it != served_.end() ? it->second : "generated";
+    }
+
+    void check_shadow(const std::string& path, const config::Position& where, const std::string& what) const {
+        if (path.ends_with('/')) {
+            if (const auto below = served_below(path))
+                rule_error(where, what + " \"" + path + "\" would hide what " + *below + " serves");
+            if (path == "/" || "/atom/" == path) rule_error(where, what + " \"" + path + "\" would hide the feeds");
+        } else if (is_served(path)) {
+            rule_error(where, what + " \"" + path + "\" would hide the page " + served_name(path) + " serves");
+        }
+    }
+
+    syn::FeedInfo feed_info() const {
         const config::FeedSettings& settings = settings_.feed;
         syn::FeedInfo feed;
         feed.authority = settings.authority;
@@ -233,17 +361,106 @@ private:
         feed.author = settings.author;
         feed.lang = settings_.lang;
         feed.max_entries = settings.max_entries;
-        capsule_->set_entry_count(std::min<std::size_t>(entries.size(), settings.max_entries));
+        if (settings_.web) feed.mirror_url = settings_.web->base_url;
+        return feed;
+    }
 
-        for (const std::string& host : settings_.hostnames) {
-            feed.base_url = gemini::base_url(host, settings_.public_port);
-            std::string xml;
-            try {
-                xml = syn::write_atom(feed, entries);
-            } catch (const std::invalid_argument& e) {
-                throw SourceError(settings_.settings_file, 0, std::string("[feed] ") + e.what());
+    /// The subscription document and the archives, for one base URL (a host name's, or the
+    /// mirror's): path → XML.
+    std::vector<std::pair<std::string, std::string>> feed_documents(syn::FeedInfo feed,
+                                                                     const std::vector<syn::Entry>& entries,
+                                                                     const std::vector<syn::ArchiveMonth>& months) const {
+        std::vector<std::pair<std::string, std::string>> docs;
+        try {
+            syn::FeedInfo current = feed;
+            if (!months.empty()) current.prev_archive = syn::archive_path(months.front().month);
+            docs.emplace_back("/atom.xml", syn::write_atom(current, entries));
+            for (std::size_t i = 0; i < months.size(); ++i) {
+                syn::FeedInfo archive = feed;
+                archive.self_path = syn::archive_path(months[i].month);
+                if (i + 1 < months.size()) archive.prev_archive = syn::archive_path(months[i + 1].month);
+                if (i > 0) archive.next_archive = syn::archive_path(months[i - 1].month);
+                docs.emplace_back(archive.self_path, syn::write_archive(archive, months[i].entries));
             }
-            capsule_->add_for_host(host, "/atom.xml", make_response(atom_mime, xml));
+        } catch (const std::invalid_argument& e) {
+            throw SourceError(settings_.settings_file, 0, std::string("[feed] ") + e.what());
+        }
+        return docs;
+    }
+
+    void add_feeds(const std::vector<syn::Entry>& entries) {
+        if (const auto it = served_.find("/atom.xml"); it != served_.end())
+            throw SourceError(it->second, 0, "/atom.xml is the generated Atom feed; rename this file");
+        if (const auto below = served_below("/atom/"))
+            throw SourceError(*below, 0, "/atom/ holds the generated feed archives; rename this directory");
+        capsule_->set_entry_count(std::min<std::size_t>(entries.size(), settings_.feed.max_entries));
+        // RFC 5005: when the subscription document cannot hold them all, every entry is in the
+        // archive of the month it was published.
+        if (entries.size() > settings_.feed.max_entries) months_ = syn::archive_months(entries);
+        for (const std::string& host : settings_.hostnames) {
+            syn::FeedInfo feed = feed_info();
+            feed.base_url = gemini::base_url(host, settings_.public_port);
+            for (auto& [path, xml] : feed_documents(feed, entries, months_))
+                capsule_->add_for_host(host, path, make_response(atom_mime, xml));
+        }
+        if (settings_.web) {
+            syn::FeedInfo feed = feed_info();
+            feed.base_url = gemini::base_url(settings_.hostnames.front(), settings_.public_port);
+            feed.in_mirror = true;
+            for (auto& [path, xml] : feed_documents(feed, entries, months_)) mirror_feeds_.emplace_back(path, xml);
+        }
+    }
+
+    void add_mirror() {
+        const config::WebSettings& web = *settings_.web;
+        const auto parsed = gemini::parse_uri(web.base_url);
+        const std::string base_path = std::get<gemini::Request>(parsed).path;  // "/" or "/prefix/"
+        const std::string gemini_base = gemini::base_url(settings_.hostnames.front(), settings_.public_port);
+        std::map<std::string, std::string> written;  // mirror file → what wrote it, for clashes
+        auto add = [&](std::string file, std::string bytes, const std::string& by) {
+            if (const auto [it, inserted] = written.try_emplace(file, by); !inserted) {
+                if (it->second == by) return;  // "/dir/" and "/dir/index.gmi": one page, one file
+                throw SourceError(by, 0, "the web mirror's " + file + " would be written twice: for this and for " +
+                                             it->second);
+            }
+            capsule_->add_mirror_file(std::move(file), std::move(bytes));
+        };
+        for (const Page& page : pages_) {
+            web::PageInfo info;
+            info.lang = page.lang;
+            info.title = page.title;
+            info.path = page.path;
+            info.feed_href = gemini::absolute_url(web.base_url, "/atom.xml");
+            info.feed_title = settings_.feed.title;
+            info.canonical_href = gemini::absolute_url(web.base_url, "/" + mirror_file(page.path));
+            if (info.canonical_href.ends_with("/index.html")) info.canonical_href.resize(info.canonical_href.size() - 10);
+            info.gemini_href = gemini::absolute_url(gemini_base, page.path);
+            const auto link = [&](std::string_view target) {
+                return web::mirror_href(target, page.path, settings_.hostnames, base_path);
+            };
+            const std::string source = page.path.ends_with('/') ? page.path + "index.gmi" : page.path;
+            add(mirror_file(page.path), web::render_page(page.gemtext, info, link), source);
+        }
+        for (const auto& [path, body] : texts_) add(path.substr(1), body, path);
+        for (const auto& [path, file] : statics_) add(path.substr(1), file->bytes, path);
+        for (const auto& [path, xml] : mirror_feeds_) add(path.substr(1), xml, path);
+        for (const MirrorRedirect& r : mirror_redirects_) {
+            const std::string target = gemini::absolute_url(web.base_url, "/" + mirror_file(r.to));
+            add(mirror_file(r.from), web::redirect_page(target, r.lang, r.title), r.from);
+        }
+    }
+
+    void warn_about_shared_instants(const std::vector<syn::Entry>& entries) {
+        std::map<std::string, std::string> files;  // entry path → the file it is from
+        for (const Document& doc : documents_) files[doc.gmi_path] = doc.display;
+        std::map<syn::UtcKey, const syn::Entry*> seen;
+        for (const syn::Entry& e : entries) {
+            const auto [it, inserted] = seen.try_emplace(syn::utc_sort_key(e.updated), &e);
+            if (!inserted)
+                capsule_->add_warning(files[e.path] + ": its entry shares the updated instant " +
+                                      syn::to_rfc3339(e.updated) + " with " + files[it->second->path] +
+                                      "'s; feed validators warn and readers may order them arbitrarily: give each "
+                                      "its own (published or updated with a time)");
         }
     }
 
@@ -259,6 +476,16 @@ private:
         const SourceFile* file;
     };
     std::vector<ListingPage> listing_pages_;
+    std::vector<syn::ArchiveMonth> months_;
+    // For the mirror (with [web] only).
+    std::vector<Page> pages_;
+    std::vector<std::pair<std::string, std::string>> texts_;  // a plain document's .txt path → its text
+    std::vector<std::pair<std::string, const SourceFile*>> statics_;
+    std::vector<std::pair<std::string, std::string>> mirror_feeds_;
+    struct MirrorRedirect {
+        std::string from, to, lang, title;
+    };
+    std::vector<MirrorRedirect> mirror_redirects_;
 };
 
 }  // namespace
@@ -270,6 +497,9 @@ BuildSettings build_settings(const config::HostSettings& host, const config::Con
     s.hostnames = host.names;
     s.public_port = config.server.public_port;
     s.settings_file = config.file.string();
+    s.redirects = host.redirects;
+    s.gone = host.gone;
+    s.web = host.web;
     return s;
 }
 

@@ -20,9 +20,12 @@ namespace kapsel::capsule {
 struct BuildSettings {
     std::string lang = "sv";                   // capsule.lang: documents without their own
     config::FeedSettings feed;                 // [feed], with parse_config's defaults filled in
-    std::vector<std::string> hostnames;        // one /atom.xml each
+    std::vector<std::string> hostnames;        // one /atom.xml each; the first is canonical
     std::optional<std::uint16_t> public_port;  // in the feeds' URLs
-    std::string settings_file;                 // server.toml, named in messages about [feed]
+    std::string settings_file;                 // server.toml, named in messages about settings
+    std::vector<config::RedirectRule> redirects;
+    std::vector<config::GoneRule> gone;
+    std::optional<config::WebSettings> web;    // the mirror is built when set
 };
 
 /// The settings of `host` (of `config`) that the build takes.

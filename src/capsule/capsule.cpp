@@ -1,5 +1,7 @@
 #include "capsule/capsule.hpp"
 
+#include <algorithm>
+
 namespace kapsel::capsule {
 namespace {
 
@@ -38,6 +40,41 @@ void Capsule::add_for_host(const std::string& host, std::string path, Response r
 
 void Capsule::add_directory(std::string path_without_slash) {
     directories_.insert_or_assign(without_trailing_slash(path_without_slash), true);
+}
+
+std::optional<Redirect> Capsule::redirect_for(std::string_view path) const {
+    if (const auto it = redirects_.find(std::string(path)); it != redirects_.end()) return it->second;
+    for (const auto& [prefix, redirect] : prefix_redirects_) {
+        if (!path.starts_with(prefix)) continue;
+        Redirect r = redirect;
+        r.rest = path.substr(prefix.size());
+        return r;
+    }
+    return std::nullopt;
+}
+
+bool Capsule::is_gone(std::string_view path) const {
+    if (gone_.contains(std::string(path))) return true;
+    return std::any_of(gone_prefixes_.begin(), gone_prefixes_.end(), [&](const std::string& p) { return path.starts_with(p); });
+}
+
+void Capsule::add_redirect(std::string from, Redirect redirect) {
+    if (!from.ends_with('/')) {
+        redirects_.insert_or_assign(std::move(from), std::move(redirect));
+        return;
+    }
+    prefix_redirects_.emplace_back(std::move(from), std::move(redirect));
+    std::stable_sort(prefix_redirects_.begin(), prefix_redirects_.end(),
+                     [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+}
+
+void Capsule::add_gone(std::string path) {
+    if (path.ends_with('/')) gone_prefixes_.push_back(std::move(path));
+    else gone_.insert_or_assign(std::move(path), true);
+}
+
+void Capsule::add_mirror_file(std::string path, std::string bytes) {
+    mirror_.insert_or_assign(std::move(path), std::make_shared<const std::string>(std::move(bytes)));
 }
 
 }  // namespace kapsel::capsule

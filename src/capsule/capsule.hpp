@@ -4,10 +4,12 @@
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "config/config.hpp"
 
@@ -32,6 +34,17 @@ struct Response {
     std::string_view body() const { return std::string_view(bytes).substr(header_size); }
 };
 
+/// Where a path that is no page sends the client (front matter aliases, [[redirect]]).
+struct Redirect {
+    std::string target;     // a decoded capsule path, or an absolute gemini:// URL
+    bool permanent = true;  // 31, else 30
+    std::string rest;       // a prefix rule's: the rest of the request's path, decoded, to append
+};
+
+/// The static web mirror's files: paths relative to the export directory ("index.html",
+/// "artiklar/tryggt-umea.html", "atom.xml") and their bytes.
+using MirrorFiles = std::map<std::string, std::shared_ptr<const std::string>, std::less<>>;
+
 /// Everything servable, built once per load. Immutable after loading; shared between
 /// threads through std::shared_ptr<const Capsule>.
 class Capsule {
@@ -44,6 +57,17 @@ public:
     /// True when `path` (without trailing slash) names a directory, so "/dir" → 31 "/dir/".
     bool is_directory(std::string_view path) const;
 
+    /// Where `path` is redirected: an exact rule first, then the longest prefix rule (with the
+    /// rest of the path in `rest`); nullopt when it is not.
+    std::optional<Redirect> redirect_for(std::string_view path) const;
+    /// True when `path` is gone (52): exactly, or below a gone prefix.
+    bool is_gone(std::string_view path) const;
+
+    /// The web mirror's files (empty without [web]).
+    const MirrorFiles& mirror() const { return mirror_; }
+    /// What the build found worth saying but not worth refusing ("PATH: …").
+    const std::vector<std::string>& warnings() const { return warnings_; }
+
     /// Number of distinct resources, for the start-up summary.
     std::size_t size() const { return shared_.size(); }
     std::size_t entry_count() const { return entry_count_; }
@@ -53,11 +77,22 @@ public:
     void add_for_host(const std::string& host, std::string path, Response response);
     void add_directory(std::string path_without_slash);
     void set_entry_count(std::size_t n) { entry_count_ = n; }
+    /// `from` ending in "/" is a prefix rule.
+    void add_redirect(std::string from, Redirect redirect);
+    void add_gone(std::string path);
+    void add_mirror_file(std::string path, std::string bytes);
+    void add_warning(std::string warning) { warnings_.push_back(std::move(warning)); }
 
 private:
     std::unordered_map<std::string, Response> shared_;
     std::map<std::string, std::unordered_map<std::string, Response>, std::less<>> per_host_;
     std::unordered_map<std::string, bool> directories_;
+    std::unordered_map<std::string, Redirect> redirects_;
+    std::vector<std::pair<std::string, Redirect>> prefix_redirects_;  // longest first
+    std::unordered_map<std::string, bool> gone_;
+    std::vector<std::string> gone_prefixes_;
+    MirrorFiles mirror_;
+    std::vector<std::string> warnings_;
     std::size_t entry_count_ = 0;
 };
 

@@ -62,6 +62,9 @@ Config parse_config(std::string_view text, const std::filesystem::path& file) {
     // [tls] and [feed] describe the one host, exactly as before [[host]] existed.
     const bool several = root.contains("host");
     HostSettings single;
+    single.root = resolve(base, single.root);
+    single.certificate = resolve(base, single.certificate);
+    single.key = resolve(base, single.key);
     HostSettings* one = several ? nullptr : &single;
     read_table(top, "server", [&](TableReader& r) { read_server_table(r, config.server, one); });
     read_table(top, "tls", [&](TableReader& r) { read_tls_table(r, config.tls, one, base); });
@@ -69,8 +72,13 @@ Config parse_config(std::string_view text, const std::filesystem::path& file) {
     if (several && top.get("feed")) top.fail_at("feed", "with [[host]] tables, each host's feed goes in [host.feed]");
     read_table(top, "feed", [&](TableReader& r) { read_feed_table(r, single.feed); });
     read_table(top, "log", [&](TableReader& r) { read_log_table(r, config.log, base); });
-    if (several && top.get("zone")) top.fail_at("zone", "with [[host]] tables, each host's zones go in [[host.zone]]");
+    for (const char* table : {"zone", "redirect", "gone", "web"})
+        if (several && top.get(table))
+            top.fail_at(table, std::string("with [[host]] tables, each host's ") + table + " goes in its [[host]] ([host." +
+                                   table + "])");
     read_zone_tables(top, single.zones);
+    read_rule_tables(top, single.redirects, single.gone);
+    read_web_table(top, single.web, single.root, base);
 
     if (several) {
         const auto tables = top.tables("host");
@@ -90,9 +98,6 @@ Config parse_config(std::string_view text, const std::filesystem::path& file) {
             config.hosts.push_back(std::move(h));
         }
     } else {
-        single.root = resolve(base, single.root);
-        single.certificate = resolve(base, single.certificate);
-        single.key = resolve(base, single.key);
         config.hosts = {std::move(single)};
     }
     top.reject_unknown();

@@ -93,6 +93,30 @@ struct FeedSettings {
     /// Capsule directories (relative to the root, no slashes at either end) whose documents are entries.
     std::vector<std::string> paths;
     unsigned max_entries = 50;
+    /// Aggregators told of every change to the feed's entries: "gemini://host/submit" URLs,
+    /// each sent one request with the feed's URL as its query.
+    std::vector<std::string> notify;
+};
+
+/// A path that is no page: [[redirect]] (30 or 31 elsewhere) and [[gone]] (52). A `from` or
+/// `path` ending in "/" is a prefix: everything below it; a redirect then appends the rest
+/// of the request's path to `to`.
+struct RedirectRule {
+    std::string from;
+    std::string to;         // a capsule path, or a gemini:// URL (another capsule)
+    bool permanent = true;  // 31; false: 30
+    Position where;         // the table's position, for the build's messages
+};
+struct GoneRule {
+    std::string path;
+    Position where;
+};
+
+/// The static web mirror: HTML pages, the plain texts and https feeds written for HTTP
+/// readers ([web] or [host.web]).
+struct WebSettings {
+    std::filesystem::path export_dir;  // absolute; never inside a capsule
+    std::string base_url;              // "https://kapsel.example/", ending in "/"
 };
 
 /// Where access-log lines go: log.access_log, read once ("stderr", "stdout", "off" or a path).
@@ -131,6 +155,9 @@ struct HostSettings {
     std::filesystem::path key{"certs/key.pem"};
     FeedSettings feed;
     std::vector<ZoneSettings> zones;
+    std::vector<RedirectRule> redirects;
+    std::vector<GoneRule> gone;
+    std::optional<WebSettings> web;
     /// Where its keys were written: "" for the single-host form, else "host[N]" (see key()).
     std::string table;
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "config/table_reader.hpp"
+#include "gemini/request.hpp"
 #include "text/ascii.hpp"
 
 namespace kapsel::config {
@@ -28,6 +29,13 @@ void read_feed_table(TableReader& r, FeedSettings& f) {
         if (v.find("..") != std::string::npos) throw std::invalid_argument("'" + v + "' must stay inside the capsule");
     });
     r.read_integer("max_entries", f.max_entries, 1, 100'000);
+    r.read_strings("notify", f.notify, [](std::string& v) {
+        const auto parsed = gemini::parse_request(v);
+        const auto* uri = std::get_if<gemini::Request>(&parsed);
+        if (!uri || uri->scheme != "gemini")
+            throw std::invalid_argument("'" + v + "' is not a gemini:// URL to send notifications to");
+        if (uri->query) throw std::invalid_argument("'" + v + "' has a query: the feed's URL is sent as the query");
+    });
 }
 
 }  // namespace kapsel::config

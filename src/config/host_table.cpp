@@ -28,6 +28,8 @@ void read_host_table(TableReader& r, HostSettings& h, const std::filesystem::pat
     r.read_path("key", h.key, base);
     read_table(r, "feed", [&](TableReader& f) { read_feed_table(f, h.feed); });
     read_zone_tables(r, h.zones);
+    read_rule_tables(r, h.redirects, h.gone);
+    read_web_table(r, h.web, h.root, base);
 }
 
 }  // namespace kapsel::config

@@ -94,5 +94,10 @@ void read_log_table(TableReader& r, LogSettings& out, const std::filesystem::pat
 void read_host_table(TableReader& r, HostSettings& out, const std::filesystem::path& base);
 /// The [[KEY]] zone tables of `parent` ("zone" at the top, "zone" of a [[host]]).
 void read_zone_tables(TableReader& parent, std::vector<ZoneSettings>& out);
+/// The [[redirect]] and [[gone]] tables of `parent`.
+void read_rule_tables(TableReader& parent, std::vector<RedirectRule>& redirects, std::vector<GoneRule>& gone);
+/// The [web] table of `parent`: the mirror of a host whose capsule is `root`.
+void read_web_table(TableReader& parent, std::optional<WebSettings>& out, const std::filesystem::path& root,
+                    const std::filesystem::path& base);
 
 }  // namespace kapsel::config

@@ -61,7 +61,8 @@ std::string drop_privileges(const std::string& user, const std::string& group, b
 }
 
 std::string restrict_file_access(const std::vector<std::filesystem::path>& readable,
-                                 const std::vector<std::filesystem::path>& writable) {
+                                 const std::vector<std::filesystem::path>& writable,
+                                 const std::vector<std::filesystem::path>& trees) {
 #ifdef LANDLOCK_CREATE_RULESET_VERSION
     const long abi = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
     if (abi < 1) return "Landlock not available (" + std::string(std::strerror(errno)) + "): file access not restricted";
@@ -84,6 +85,11 @@ std::string restrict_file_access(const std::vector<std::filesystem::path>& reada
     for (const auto& path : readable) rules.emplace_back(path, LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR);
     for (const auto& path : writable)
         rules.emplace_back(path, LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_READ_DIR);
+    for (const auto& path : trees)
+        rules.emplace_back(path, LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_WRITE_FILE |
+                                     LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_DIR |
+                                     LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
+                                     (abi >= 3 ? fs_truncate : 0));
     for (const auto& [path, access] : rules) {
         landlock_path_beneath_attr rule{};
         rule.allowed_access = access;
@@ -112,10 +118,12 @@ std::string restrict_file_access(const std::vector<std::filesystem::path>& reada
     for (const auto& p : readable) list += (list.empty() ? "" : ", ") + p.string();
     std::string line = "Landlock: file system limited to reading " + list;
     for (const auto& p : writable) line += "; writing files in " + p.string();
+    for (const auto& p : trees) line += "; writing below " + p.string();
     return line;
 #else
     (void)readable;
     (void)writable;
+    (void)trees;
     return "Landlock headers missing at build time: file access not restricted";
 #endif
 }

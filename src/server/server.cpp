@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <map>
 #include <thread>
 
 #include "net/listener.hpp"
@@ -13,6 +14,7 @@
 #include "net/worker.hpp"
 #include "server/capsule_watch.hpp"
 #include "server/logging.hpp"
+#include "server/mirror_export.hpp"
 #include "server/preflight.hpp"
 #include "server/privileges.hpp"
 #include "server/service_notify.hpp"
@@ -71,6 +73,7 @@ private:
     void finish_when_quiet(std::chrono::steady_clock::time_point give_up);
     void listen();
     void forget_idle_clients();
+    void export_mirrors(const config::Config& config, const site::Site& site);
 
     const ServeOptions& options_;
     config::Config config_;
@@ -84,6 +87,7 @@ private:
     asio::steady_timer shutdown_timer_{control_};
     asio::steady_timer housekeeping_timer_{control_};
     std::unique_ptr<CapsuleWatch> watch_;
+    std::map<std::filesystem::path, MirrorExport> mirrors_;  // export directory → its writer
     ServiceNotify notify_;
     bool stopping_ = false;
 };
@@ -143,7 +147,14 @@ int RunningServer::run() {
     std::vector<std::filesystem::path> writable;  // where a reopened access log goes
     if (config_.log.access_log.kind == config::AccessLogTarget::Kind::file)
         writable.push_back(directory_of(config_.log.access_log.file));
-    spdlog::info("{}", restrict_file_access(readable_paths(config_), writable));
+    std::vector<std::filesystem::path> trees;  // what kapsel may write below: the web mirrors
+    for (const auto& host : config_.hosts)
+        if (host.web) {
+            std::filesystem::create_directories(host.web->export_dir);
+            trees.push_back(host.web->export_dir);
+        }
+    spdlog::info("{}", restrict_file_access(readable_paths(config_), writable, trees));
+    export_mirrors(config_, *site);
 
     for (auto& w : workers_) w->start();
     for (auto& l : listeners_) {
@@ -230,6 +241,23 @@ void RunningServer::forget_idle_clients() {
     });
 }
 
+// Each host's web mirror, written after every load that succeeded (never after one that failed:
+// the mirror then stays exactly as it was).
+void RunningServer::export_mirrors(const config::Config& config, const site::Site& site) {
+    for (std::size_t i = 0; i < config.hosts.size(); ++i) {
+        const auto& web = config.hosts[i].web;
+        if (!web) continue;
+        auto& mirror = mirrors_.try_emplace(web->export_dir, web->export_dir).first->second;
+        try {
+            const auto stats = mirror.write(site.hosts()[i].capsule->mirror());
+            spdlog::info("web mirror {}: {} written, {} unchanged, {} removed", web->export_dir.string(), stats.written,
+                         stats.unchanged, stats.removed);
+        } catch (const std::exception& e) {
+            spdlog::error("web mirror not fully written: {}", e.what());
+        }
+    }
+}
+
 void RunningServer::reload(const char* why) {
     notify_.reloading();
     // Watch anew before reading: a change made while the reload reads is then seen too, and
@@ -278,6 +306,7 @@ void RunningServer::reload_now(const char* why) {
             entries += h.capsule->entry_count();
         }
         spdlog::info("reloaded: {} resources, {} feed entries", resources, entries);
+        export_mirrors(fresh, *site);
         notify_.ready(status_line(*site));
         config_.hosts = fresh.hosts;
         config_.server.public_port = fresh.server.public_port;

@@ -33,6 +33,8 @@ std::string join(const std::vector<std::string>& items) {
 
 std::shared_ptr<const site::Site> load_site(const config::Config& config) {
     auto capsules = capsule::load_capsules(config);
+    for (const auto& c : capsules)
+        for (const auto& w : c->warnings()) spdlog::warn("{}", w);
     std::vector<site::HostSite> hosts;
     for (std::size_t i = 0; i < config.hosts.size(); ++i) {
         std::vector<site::Zone> zones;

@@ -94,6 +94,14 @@ Reply Site::respond(std::string_view line, std::uint16_t local_port, const Clien
         reply.bytes = response->bytes;
         return reply;
     }
+    if (capsule.is_gone(request.path)) return header_only(Status::gone, "Gone");
+    if (const auto redirect = capsule.redirect_for(request.path)) {
+        std::string target = redirect->target.starts_with("gemini://") ? redirect->target
+                                                                        : gemini::encode_path(redirect->target);
+        target += gemini::encode_path(redirect->rest);
+        if (request.query) target += "?" + *request.query;
+        return header_only(redirect->permanent ? Status::redirect_permanent : Status::redirect_temporary, target);
+    }
     if (request.path.back() != '/' && capsule.is_directory(request.path)) {
         std::string target = gemini::encode_path(request.path) + "/";
         if (request.query) target += "?" + *request.query;

@@ -1,5 +1,8 @@
 #include "syndication/atom_writer.hpp"
 
+#include <cstdio>
+#include <map>
+
 #include "gemini/uri.hpp"
 #include "syndication/xml_text.hpp"
 #include "version.hpp"
@@ -33,6 +36,63 @@ void author(std::string& out, std::string_view indent, std::string_view name) {
     out += "</author>\n";
 }
 
+// A capsule page's address in the mirror: "/a/b.gmi" → "/a/b.html"; "/" and "/dir/" stay.
+std::string mirror_page(std::string_view path) {
+    std::string p(path);
+    if (p.ends_with(".gmi")) p.replace(p.size() - 4, 4, ".html");
+    return p;
+}
+
+std::string write_document(const FeedInfo& feed, const std::vector<Entry>& entries) {
+    const bool history = feed.is_archive || !feed.prev_archive.empty() || !feed.next_archive.empty();
+    // Feed documents link to themselves and to their neighbours in the place they are read.
+    const std::string& own_base = feed.in_mirror ? feed.mirror_url : feed.base_url;
+
+    std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
+    out += "<feed xmlns=\"http://www.w3.org/2005/Atom\"";
+    if (history) out += " xmlns:fh=\"http://purl.org/syndication/history/1.0\"";
+    if (!feed.lang.empty()) out += " xml:lang=\"" + xml_attribute(feed.lang) + "\"";
+    out += ">\n";
+    // One logical feed (RFC 5005): the subscription and every archive document share its id.
+    element(out, "  ", "id", tag_uri(feed.authority, "feed"));
+    element(out, "  ", "title", feed.title);
+    if (!feed.subtitle.empty()) element(out, "  ", "subtitle", feed.subtitle);
+    element(out, "  ", "updated", entries.empty() ? "1970-01-01T00:00:00Z" : to_rfc3339(entries.front().updated));
+    author(out, "  ", feed.author.empty() ? feed.title : feed.author);
+    link(out, "  ", "self", "application/atom+xml", gemini::absolute_url(own_base, feed.self_path));
+    link(out, "  ", "alternate", "text/gemini", gemini::absolute_url(feed.base_url, feed.index_path));
+    if (!feed.mirror_url.empty())
+        link(out, "  ", "alternate", "text/html", gemini::absolute_url(feed.mirror_url, mirror_page(feed.index_path)));
+    if (feed.is_archive) {
+        out += "  <fh:archive/>\n";
+        link(out, "  ", "current", "application/atom+xml", gemini::absolute_url(own_base, "/atom.xml"));
+    }
+    if (!feed.prev_archive.empty())
+        link(out, "  ", "prev-archive", "application/atom+xml", gemini::absolute_url(own_base, feed.prev_archive));
+    if (!feed.next_archive.empty())
+        link(out, "  ", "next-archive", "application/atom+xml", gemini::absolute_url(own_base, feed.next_archive));
+    out += "  <generator version=\"" + xml_attribute(kapsel::version) + "\">kapsel</generator>\n";
+
+    for (const Entry& e : entries) {
+        out += "  <entry";
+        if (!e.lang.empty() && e.lang != feed.lang) out += " xml:lang=\"" + xml_attribute(e.lang) + "\"";
+        out += ">\n";
+        element(out, "    ", "id", tag_uri(feed.authority, e.id.empty() ? e.slug : e.id));
+        element(out, "    ", "title", e.title);
+        element(out, "    ", "published", to_rfc3339(e.published));
+        element(out, "    ", "updated", to_rfc3339(e.updated));
+        for (const Author& a : e.authors) author(out, "    ", a.name);
+        element(out, "    ", "summary", e.summary);
+        out += "    <content type=\"text\">" + xml_escape(e.content) + "</content>\n";
+        link(out, "    ", "alternate", "text/gemini", gemini::absolute_url(feed.base_url, e.path));
+        if (!feed.mirror_url.empty())
+            link(out, "    ", "alternate", "text/html", gemini::absolute_url(feed.mirror_url, mirror_page(e.path)));
+        out += "  </entry>\n";
+    }
+    out += "</feed>\n";
+    return out;
+}
+
 }  // namespace
 
 std::string tag_uri(std::string_view authority, std::string_view specific) {
@@ -42,36 +102,33 @@ std::string tag_uri(std::string_view authority, std::string_view specific) {
 std::string write_atom(const FeedInfo& feed, std::vector<Entry> entries) {
     sort_newest_first(entries);
     if (entries.size() > feed.max_entries) entries.resize(feed.max_entries);
+    return write_document(feed, entries);
+}
 
-    std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
-    out += "<feed xmlns=\"http://www.w3.org/2005/Atom\"";
-    if (!feed.lang.empty()) out += " xml:lang=\"" + xml_attribute(feed.lang) + "\"";
-    out += ">\n";
-    element(out, "  ", "id", tag_uri(feed.authority, "feed"));
-    element(out, "  ", "title", feed.title);
-    if (!feed.subtitle.empty()) element(out, "  ", "subtitle", feed.subtitle);
-    element(out, "  ", "updated", entries.empty() ? "1970-01-01T00:00:00Z" : to_rfc3339(entries.front().updated));
-    author(out, "  ", feed.author.empty() ? feed.title : feed.author);
-    link(out, "  ", "self", "application/atom+xml", gemini::absolute_url(feed.base_url, feed.self_path));
-    link(out, "  ", "alternate", "text/gemini", gemini::absolute_url(feed.base_url, feed.index_path));
-    out += "  <generator version=\"" + xml_attribute(kapsel::version) + "\">kapsel</generator>\n";
+std::string write_archive(const FeedInfo& feed, std::vector<Entry> entries) {
+    sort_newest_first(entries);
+    FeedInfo archive = feed;
+    archive.is_archive = true;
+    return write_document(archive, entries);
+}
 
-    for (const Entry& e : entries) {
-        out += "  <entry";
-        if (!e.lang.empty() && e.lang != feed.lang) out += " xml:lang=\"" + xml_attribute(e.lang) + "\"";
-        out += ">\n";
-        element(out, "    ", "id", tag_uri(feed.authority, e.slug));
-        element(out, "    ", "title", e.title);
-        element(out, "    ", "published", to_rfc3339(e.published));
-        element(out, "    ", "updated", to_rfc3339(e.updated));
-        for (const Author& a : e.authors) author(out, "    ", a.name);
-        element(out, "    ", "summary", e.summary);
-        out += "    <content type=\"text\">" + xml_escape(e.content) + "</content>\n";
-        link(out, "    ", "alternate", "text/gemini", gemini::absolute_url(feed.base_url, e.path));
-        out += "  </entry>\n";
+std::vector<ArchiveMonth> archive_months(std::vector<Entry> entries) {
+    std::map<std::string, std::vector<Entry>, std::greater<>> by_month;
+    for (Entry& e : entries) {
+        // The month in UTC: an article published 2023-04-01T00:30+02:00 is March's.
+        const DateTime utc = to_utc(e.published);
+        char month[16];
+        std::snprintf(month, sizeof month, "%04d-%02d", utc.year, utc.month);
+        by_month[month].push_back(std::move(e));
     }
-    out += "</feed>\n";
+    std::vector<ArchiveMonth> out;
+    for (auto& [month, list] : by_month) {
+        sort_newest_first(list);
+        out.push_back({month, std::move(list)});
+    }
     return out;
 }
+
+std::string archive_path(std::string_view month) { return "/atom/" + std::string(month) + ".xml"; }
 
 }  // namespace kapsel::syndication

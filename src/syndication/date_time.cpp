@@ -24,6 +24,19 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
     return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
+// Its inverse: the civil date of a day count.
+void civil_from_days(std::int64_t z, int& y, int& m, int& d) {
+    z += 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const auto doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+    m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+    y = static_cast<int>(static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2));
+}
+
 std::string two(int v) {
     char buf[16];  // room for any int, though callers pass 0-99
     std::snprintf(buf, sizeof buf, "%02d", v);
@@ -64,6 +77,24 @@ std::string to_rfc3339(const DateTime& dt) {
         out += dt.offset_minutes < 0 ? '-' : '+';
         out += two(abs / 60) + ":" + two(abs % 60);
     }
+    return out;
+}
+
+DateTime to_utc(const DateTime& dt) {
+    const UtcKey key = utc_sort_key(dt);
+    std::int64_t days = key.seconds / 86'400;
+    std::int64_t rest = key.seconds % 86'400;
+    if (rest < 0) {
+        rest += 86'400;
+        --days;
+    }
+    DateTime out;
+    civil_from_days(days, out.year, out.month, out.day);
+    out.hour = static_cast<int>(rest / 3600);
+    out.minute = static_cast<int>(rest / 60 % 60);
+    out.second = static_cast<int>(rest % 60);
+    out.nanosecond = key.nanosecond;
+    out.offset_minutes = 0;
     return out;
 }
 

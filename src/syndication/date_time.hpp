@@ -46,4 +46,7 @@ struct UtcKey {
 /// Computed arithmetically (proleptic Gregorian), no time zone database.
 UtcKey utc_sort_key(const DateTime& dt);
 
+/// The same moment written in UTC (offset 0): 2023-04-01T00:30:00+02:00 → 2023-03-31T22:30:00Z.
+DateTime to_utc(const DateTime& dt);
+
 }  // namespace kapsel::syndication

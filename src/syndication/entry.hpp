@@ -11,7 +11,8 @@ namespace kapsel::syndication {
 
 struct Entry {
     std::string path;  // the gemtext page, "/artiklar/tryggt-umea.gmi"
-    std::string slug;  // unique in the capsule; the stable part of the entry id
+    std::string slug;  // unique in the capsule
+    std::string id;    // the stable part of the entry id: front matter `id`, else the slug
     std::string title;
     std::vector<Author> authors;
     DateTime published;

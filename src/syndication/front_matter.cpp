@@ -5,6 +5,7 @@
 
 #include "syndication/document_error.hpp"
 #include "syndication/xml_text.hpp"
+#include "text/ascii.hpp"
 #include "text/language_tag.hpp"
 #include "text/lines.hpp"
 
@@ -85,8 +86,21 @@ std::optional<std::string> check_related_path(std::string_view path) {
     return std::nullopt;
 }
 
-constexpr std::array<std::string_view, 9> known_keys{"title", "slug",  "authors", "published", "updated",
-                                                     "published_in", "lang", "summary", "related"};
+// The specific part of a tag: URI (RFC 4151): pchar, '/' and '?'; '%' only as an escape.
+std::optional<std::string> check_entry_id(std::string_view id) {
+    for (std::size_t i = 0; i < id.size(); ++i) {
+        const char c = id[i];
+        const bool plain = text::is_alnum(c) || std::string_view("-._~!$&'()*+,;=:@/?").find(c) != std::string_view::npos;
+        const bool escape = c == '%' && i + 2 < id.size() && text::hex_value(id[i + 1]) >= 0 && text::hex_value(id[i + 2]) >= 0;
+        if (!plain && !escape)
+            return "id \"" + std::string(id) + "\" may hold only letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @ / ? "
+                   "(it becomes the entry's tag: URI)";
+    }
+    return std::nullopt;
+}
+
+constexpr std::array<std::string_view, 11> known_keys{"title", "slug",    "authors", "published", "updated", "published_in",
+                                                      "lang",  "summary", "related", "aliases",   "id"};
 
 }  // namespace
 
@@ -139,7 +153,7 @@ DocumentSource parse_document(std::string_view source, std::string_view default_
             throw DocumentError(reader.line_of(key.source()),
                                 "unknown front matter key \"" + std::string(key.str()) +
                                     "\" (known: title, slug, authors, published, updated, published_in, lang, "
-                                    "summary, related)");
+                                    "summary, related, aliases, id)");
         }
     }
 
@@ -204,6 +218,24 @@ DocumentSource parse_document(std::string_view source, std::string_view default_
             if (const auto why = check_related_path(path)) reader.fail(item, "related path \"" + path + "\" " + *why);
             meta.related.push_back({std::move(path), reader.line_of(item)});
         }
+    }
+
+    if (const toml::node* n = table.get("aliases")) {
+        const auto* array = n->as_array();
+        if (!array) reader.fail(*n, "aliases must be an array of old paths: [\"/old/path.gmi\"]");
+        for (const toml::node& item : *array) {
+            std::string path = reader.text(item, "alias", false);
+            if (const auto why = check_related_path(path)) reader.fail(item, "alias \"" + path + "\" " + *why);
+            if (!path.ends_with(".gmi"))
+                reader.fail(item, "alias \"" + path + "\" must be a page's old path, ending in .gmi");
+            meta.aliases.push_back({std::move(path), reader.line_of(item)});
+        }
+    }
+
+    if (const toml::node* n = table.get("id")) {
+        meta.id = reader.text(*n, "id", false);
+        meta.id_line = reader.line_of(*n);
+        if (const auto why = check_entry_id(*meta.id)) reader.fail(*n, *why);
     }
     return doc;
 }

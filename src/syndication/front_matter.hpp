@@ -11,6 +11,8 @@
 ///     lang = "sv"                             # optional: capsule default
 ///     summary = "..."                         # optional: the lede
 ///     related = ["/anteckningar/los.gmi"]     # optional: absolute capsule paths
+///     aliases = ["/gammalt/namn.gmi"]         # optional: where the page was before (31 here)
+///     id = "tryggt-umea"                      # optional: the entry id's own part (default: slug)
 ///     +++
 ///
 /// `related` paths must exist in the capsule (checked at load); converted plain-text pages list
@@ -51,6 +53,9 @@ struct FrontMatter {
     std::optional<std::string> lang;
     std::optional<std::string> summary;
     std::vector<RelatedPath> related;
+    std::vector<RelatedPath> aliases;  // old paths of this page, each answering 31 to it
+    std::optional<std::string> id;     // pinned entry id (its tag: URI's last part)
+    int id_line = 0;
 
     /// `updated` when given, else `published`: what feeds and the index sort by.
     const DateTime& effective_updated() const { return updated ? *updated : published; }
