@@ -43,6 +43,9 @@ int export_mirror(const std::filesystem::path& file, const std::filesystem::path
                                           "the default host has no [web] table: its base_url says where the mirror "
                                           "is served");
     host.web->export_dir = std::filesystem::absolute(dir).lexically_normal();
+    const auto config_dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+    if (const auto problem = kapsel::config::export_dir_problem(host.web->export_dir, host.root, config_dir))
+        throw std::invalid_argument("kapsel export: " + *problem);
     const auto capsule = kapsel::capsule::load_capsule(host, config);
     for (const auto& warning : capsule->warnings()) std::fprintf(stderr, "warning: %s\n", warning.c_str());
     kapsel::server::MirrorExport mirror(host.web->export_dir);

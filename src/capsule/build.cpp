@@ -41,6 +41,17 @@ Response make_response(std::string_view mime, std::string_view body) {
     return r;
 }
 
+// A line that looks like the {{ entries }} marker but is not exactly it is served as written:
+// the author hears of it, with the file and line.
+void warn_about_stray_markers(Capsule& capsule, const std::string& display, std::string_view gemtext,
+                              int first_line) {
+    for (const int n : syn::stray_entries_markers(gemtext))
+        capsule.add_warning(display + ":" + std::to_string(first_line + n - 1) + ": \"" +
+                            std::string(syn::entries_marker) +
+                            "\" becomes the list of entries only on a line of its own, exactly so; this line "
+                            "is served as written");
+}
+
 bool has_entries_marker(std::string_view gemtext) {
     for (const text::Line& line : text::Lines(gemtext))
         if (line.content == syn::entries_marker) return true;
@@ -53,9 +64,8 @@ std::string directory_key(const std::string& rel_dir) { return rel_dir.empty() ?
 // A capsule page's file in the mirror: "/" → "index.html", "/dir/" → "dir/index.html",
 // "/a/b.gmi" → "a/b.html"; any other file keeps its path.
 std::string mirror_file(std::string_view path) {
-    std::string p(path.substr(1));
+    std::string p = gemini::mirror_page_path(path.substr(1));
     if (p.empty() || p.ends_with('/')) return p + "index.html";
-    if (p.ends_with(".gmi")) p.replace(p.size() - 4, 4, ".html");
     return p;
 }
 
@@ -65,6 +75,7 @@ struct Document {
     std::string rel_dir;  // "" for the root, "anteckningar", "a/b"
     bool plain = false;   // .txt (converted) rather than .gmi (served as written)
     std::string body;     // as authored, after the front matter
+    int body_line = 1;    // the file's line where `body` begins
     syn::FrontMatter meta;
     syn::PlainText text;  // plain documents only
     std::string lang;
@@ -74,8 +85,8 @@ struct Document {
 
 /// A gemtext page as the mirror renders it.
 struct Page {
-    std::string path;     // its capsule path ("/", "/dir/", "/a.gmi")
-    std::string gemtext;  // what Gemini clients get
+    std::string path;          // its capsule path ("/", "/dir/", "/a.gmi")
+    std::string_view gemtext;  // what Gemini clients get: the body of its response in the capsule
     std::string lang;
     std::string title;    // "" : its first heading
 };
@@ -130,6 +141,7 @@ private:
                                                      "no front matter (begin it with a +++ header holding at least "
                                                      "title and published)");
         }
+        if (ext == "gmi") warn_about_stray_markers(*capsule_, file.display, file.bytes, 1);
         const std::string path = url_dir + name;
         claim(path, file.display, 0);
         if (name == "index.gmi") claim(url_dir, file.display, 0);
@@ -143,9 +155,14 @@ private:
         if (name == "index.gmi") capsule_->add(url_dir, response);
         capsule_->add(path, std::move(response));
         if (settings_.web) {
-            if (ext == "gmi") pages_.push_back({name == "index.gmi" ? url_dir : path, file.bytes, settings_.lang, ""});
+            if (ext == "gmi") pages_.push_back({name == "index.gmi" ? url_dir : path, served_body(path), settings_.lang, ""});
             else statics_.emplace_back(path, &file);
         }
+    }
+
+    /// The body of what the capsule built serves at `path` (the capsule keeps it, unmoved).
+    std::string_view served_body(const std::string& path) const {
+        return capsule_->find(settings_.hostnames.front(), path)->body();
     }
 
     void add_document(const SourceFile& file, const std::string& stem, bool plain) {
@@ -163,12 +180,14 @@ private:
         try {
             syn::DocumentSource source = syn::parse_document(bytes, stem);
             doc.body = std::string(source.body);
+            doc.body_line = source.body_line;
             doc.meta = std::move(source.meta);
             if (plain) doc.text = syn::parse_plain_text(doc.body, source.body_line);
         } catch (const syn::DocumentError& e) {
             throw SourceError(file.display, e.line(), e.what());
         }
         doc.lang = doc.meta.lang.value_or(settings_.lang);
+        if (!plain) warn_about_stray_markers(*capsule_, file.display, doc.body, doc.body_line);
         const std::string url_dir = directory_key(file.rel_dir);
         doc.gmi_path = url_dir + doc.meta.slug + ".gmi";
         if (plain) doc.txt_path = url_dir + doc.meta.slug + ".txt";
@@ -268,8 +287,9 @@ private:
             capsule_->add(doc.gmi_path, std::move(response));
             if (doc.plain) capsule_->add(doc.txt_path, make_response(plain_text_mime, doc.body));
             if (settings_.web) {
-                pages_.push_back({index ? directory_key(doc.rel_dir) : doc.gmi_path, page, doc.lang, doc.meta.title});
-                if (doc.plain) texts_.emplace_back(doc.txt_path, doc.body);
+                pages_.push_back({index ? directory_key(doc.rel_dir) : doc.gmi_path, served_body(doc.gmi_path), doc.lang,
+                                  doc.meta.title});
+                if (doc.plain) texts_.emplace_back(doc.txt_path, served_body(doc.txt_path));
             }
         }
         for (const ListingPage& page : listing_pages_) {
@@ -278,7 +298,8 @@ private:
             if (!page.directory.empty()) capsule_->add(page.directory, response);
             capsule_->add(page.path, response);
             if (settings_.web)
-                pages_.push_back({page.directory.empty() ? page.path : page.directory, gemtext, settings_.lang, ""});
+                pages_.push_back({page.directory.empty() ? page.path : page.directory, served_body(page.path),
+                                  settings_.lang, ""});
         }
     }
 
@@ -312,10 +333,16 @@ private:
         }
         for (const config::RedirectRule& rule : settings_.redirects) {
             if (!rule.to.starts_with("gemini://")) {
-                // A redirect to a redirect is a chain at best and a loop at worst: refused.
-                if (sources.contains(rule.to) || redirected_below(rule.to, sources))
-                    rule_error(rule.where, "[[redirect]] to \"" + rule.to + "\" is redirected itself (" +
-                                               sources[rule.to] + "): a chain or a loop");
+                // A redirect to a redirect is a chain at best and a loop at worst: refused. Below
+                // a prefix target only another prefix rule can make one: an alias or an exact
+                // rule there ends at a page, so a page moved out of the target directory (with
+                // an alias, as README shows) leaves the rule valid.
+                if (const auto it = sources.find(rule.to); it != sources.end())
+                    rule_error(rule.where, "[[redirect]] to \"" + rule.to + "\" is redirected itself (" + it->second +
+                                               "): a chain or a loop");
+                if (const auto below = prefix_rule_below(rule.to, sources))
+                    rule_error(rule.where, "[[redirect]] to \"" + rule.to + "\" holds [[redirect]] from \"" + *below +
+                                               "\": a chain or a loop");
                 const bool served = rule.to.ends_with('/') ? served_below(rule.to).has_value() : is_served(rule.to);
                 if (!served) rule_error(rule.where, "[[redirect]] to \"" + rule.to + "\" is not served by the capsule");
             }
@@ -326,15 +353,20 @@ private:
         for (const config::GoneRule& rule : settings_.gone) {
             check_shadow(rule.path, rule.where, "[[gone]] path");
             if (const auto [it, inserted] = sources.try_emplace(rule.path, "[[gone]]"); !inserted)
-                rule_error(rule.where, "[[gone]] path \"" + rule.path + "\" is already redirected by " + it->second);
+                rule_error(rule.where, "[[gone]] path \"" + rule.path + "\" is already " +
+                                           (it->second == "[[gone]]" ? std::string("gone by another [[gone]]")
+                                                                     : "redirected by " + it->second));
             capsule_->add_gone(rule.path);
         }
     }
 
-    bool redirected_below(const std::string& prefix, const std::map<std::string, std::string>& sources) const {
-        if (!prefix.ends_with('/')) return false;
-        const auto it = sources.lower_bound(prefix);
-        return it != sources.end() && it->first.starts_with(prefix);
+    // A prefix rule's from below `prefix` (a path ending in "/"), if any.
+    static std::optional<std::string> prefix_rule_below(const std::string& prefix,
+                                                        const std::map<std::string, std::string>& sources) {
+        if (!prefix.ends_with('/')) return std::nullopt;
+        for (auto it = sources.lower_bound(prefix); it != sources.end() && it->first.starts_with(prefix); ++it)
+            if (it->first.ends_with('/')) return it->first;
+        return std::nullopt;
     }
 
     std::string served_name(const std::string& path) const {
@@ -347,6 +379,8 @@ private:
             if (const auto below = served_below(path))
                 rule_error(where, what + " \"" + path + "\" would hide what " + *below + " serves");
             if (path == "/" || "/atom/" == path) rule_error(where, what + " \"" + path + "\" would hide the feeds");
+        } else if (!served_.contains(path) && (path == "/atom.xml" || path.starts_with("/atom/"))) {
+            rule_error(where, what + " \"" + path + "\" would hide the feeds");
         } else if (is_served(path)) {
             rule_error(where, what + " \"" + path + "\" would hide the page " + served_name(path) + " serves");
         }
@@ -367,20 +401,61 @@ private:
 
     /// The subscription document and the archives, for one base URL (a host name's, or the
     /// mirror's): path → XML.
-    std::vector<std::pair<std::string, std::string>> feed_documents(syn::FeedInfo feed,
-                                                                     const std::vector<syn::Entry>& entries,
-                                                                     const std::vector<syn::ArchiveMonth>& months) const {
+    /// The feed's entries newest first, and the archive months (newest first) with their
+    /// entries, as indices into that order. No months when the subscription holds them all.
+    struct FeedPlan {
+        std::vector<const syn::Entry*> newest_first;
+        std::vector<std::pair<std::string, std::vector<std::size_t>>> months;
+    };
+
+    FeedPlan plan_feed(const std::vector<syn::Entry>& entries) const {
+        FeedPlan plan;
+        for (const syn::Entry& e : entries) plan.newest_first.push_back(&e);
+        std::stable_sort(plan.newest_first.begin(), plan.newest_first.end(),
+                         [](const syn::Entry* a, const syn::Entry* b) { return syn::newer_first(*a, *b); });
+        // RFC 5005: when the subscription document cannot hold them all, every entry is in the
+        // archive of the month it was published.
+        if (entries.size() <= settings_.feed.max_entries) return plan;
+        std::map<std::string, std::vector<std::size_t>, std::greater<>> by_month;
+        for (std::size_t i = 0; i < plan.newest_first.size(); ++i)
+            by_month[syn::archive_month(*plan.newest_first[i])].push_back(i);
+        for (auto& [month, list] : by_month) plan.months.emplace_back(month, std::move(list));
+        return plan;
+    }
+
+    /// The subscription document and every archive for `feed`, each entry written once
+    /// (`written`: the entries as written for `feed`, in the plan's order; written here when
+    /// empty, and reused by a caller whose feed writes entries the same way).
+    std::vector<std::pair<std::string, std::string>> feed_documents(const syn::FeedInfo& feed, const FeedPlan& plan,
+                                                                     std::vector<std::string>& written) const {
         std::vector<std::pair<std::string, std::string>> docs;
         try {
+            if (written.empty()) {
+                written.reserve(plan.newest_first.size());
+                for (const syn::Entry* e : plan.newest_first) written.push_back(syn::write_entry(feed, *e));
+            }
+            auto document = [&](const syn::FeedInfo& info, const std::vector<std::size_t>* indices, std::size_t count) {
+                std::vector<const std::string*> parts;
+                const syn::DateTime* updated = nullptr;
+                for (std::size_t k = 0; k < count; ++k) {
+                    const std::size_t i = indices ? (*indices)[k] : k;
+                    if (!updated) updated = &plan.newest_first[i]->updated;
+                    parts.push_back(&written[i]);
+                }
+                return syn::write_document(info, updated, parts);
+            };
             syn::FeedInfo current = feed;
-            if (!months.empty()) current.prev_archive = syn::archive_path(months.front().month);
-            docs.emplace_back("/atom.xml", syn::write_atom(current, entries));
-            for (std::size_t i = 0; i < months.size(); ++i) {
+            if (!plan.months.empty()) current.prev_archive = syn::archive_path(plan.months.front().first);
+            docs.emplace_back("/atom.xml",
+                              document(current, nullptr, std::min(plan.newest_first.size(), feed.max_entries)));
+            for (std::size_t i = 0; i < plan.months.size(); ++i) {
                 syn::FeedInfo archive = feed;
-                archive.self_path = syn::archive_path(months[i].month);
-                if (i + 1 < months.size()) archive.prev_archive = syn::archive_path(months[i + 1].month);
-                if (i > 0) archive.next_archive = syn::archive_path(months[i - 1].month);
-                docs.emplace_back(archive.self_path, syn::write_archive(archive, months[i].entries));
+                archive.is_archive = true;
+                archive.self_path = syn::archive_path(plan.months[i].first);
+                if (i + 1 < plan.months.size()) archive.prev_archive = syn::archive_path(plan.months[i + 1].first);
+                if (i > 0) archive.next_archive = syn::archive_path(plan.months[i - 1].first);
+                docs.emplace_back(archive.self_path,
+                                  document(archive, &plan.months[i].second, plan.months[i].second.size()));
             }
         } catch (const std::invalid_argument& e) {
             throw SourceError(settings_.settings_file, 0, std::string("[feed] ") + e.what());
@@ -394,20 +469,24 @@ private:
         if (const auto below = served_below("/atom/"))
             throw SourceError(*below, 0, "/atom/ holds the generated feed archives; rename this directory");
         capsule_->set_entry_count(std::min<std::size_t>(entries.size(), settings_.feed.max_entries));
-        // RFC 5005: when the subscription document cannot hold them all, every entry is in the
-        // archive of the month it was published.
-        if (entries.size() > settings_.feed.max_entries) months_ = syn::archive_months(entries);
-        for (const std::string& host : settings_.hostnames) {
+        const FeedPlan plan = plan_feed(entries);
+        // The first host's entries are written as the mirror's feed writes them too (same
+        // base_url and mirror_url: only the documents' own links differ).
+        std::vector<std::string> first_host_entries;
+        for (std::size_t h = 0; h < settings_.hostnames.size(); ++h) {
+            const std::string& host = settings_.hostnames[h];
             syn::FeedInfo feed = feed_info();
             feed.base_url = gemini::base_url(host, settings_.public_port);
-            for (auto& [path, xml] : feed_documents(feed, entries, months_))
+            std::vector<std::string> other_host_entries;
+            for (auto& [path, xml] : feed_documents(feed, plan, h == 0 ? first_host_entries : other_host_entries))
                 capsule_->add_for_host(host, path, make_response(atom_mime, xml));
         }
         if (settings_.web) {
             syn::FeedInfo feed = feed_info();
             feed.base_url = gemini::base_url(settings_.hostnames.front(), settings_.public_port);
             feed.in_mirror = true;
-            for (auto& [path, xml] : feed_documents(feed, entries, months_)) mirror_feeds_.emplace_back(path, xml);
+            for (auto& [path, xml] : feed_documents(feed, plan, first_host_entries))
+                mirror_feeds_.emplace_back(path, std::move(xml));
         }
     }
 
@@ -425,23 +504,45 @@ private:
             }
             capsule_->add_mirror_file(std::move(file), std::move(bytes));
         };
+        // What every page depends on besides its own gemtext, language and title.
+        std::string settings = web.base_url + '\n' + settings_.feed.title + '\n' + gemini_base;
+        for (const auto& h : settings_.hostnames) settings += '\n' + h;
+        const Capsule* previous =
+            settings_.previous && settings_.previous->mirror_settings() == settings ? settings_.previous.get() : nullptr;
+        capsule_->set_mirror_settings(settings);
         for (const Page& page : pages_) {
+            const std::string file = mirror_file(page.path);
+            const std::string source = page.path.ends_with('/') ? page.path + "index.gmi" : page.path;
+            MirrorPageSource made_from{page.path, page.lang, page.title};
+            // Unchanged since the last build: the same page, the very same bytes.
+            if (previous) {
+                const MirrorPageSource* before = previous->mirror_page_source(file);
+                const Response* served = previous->find(settings_.hostnames.front(), page.path);
+                const auto old = previous->mirror().find(file);
+                if (before && *before == made_from && served && served->body() == page.gemtext &&
+                    old != previous->mirror().end() && !written.contains(file)) {
+                    written.emplace(file, source);
+                    capsule_->add_mirror_file(file, old->second);
+                    capsule_->set_mirror_page_source(file, std::move(made_from));
+                    continue;
+                }
+            }
             web::PageInfo info;
             info.lang = page.lang;
             info.title = page.title;
             info.path = page.path;
             info.feed_href = gemini::absolute_url(web.base_url, "/atom.xml");
             info.feed_title = settings_.feed.title;
-            info.canonical_href = gemini::absolute_url(web.base_url, "/" + mirror_file(page.path));
+            info.canonical_href = gemini::absolute_url(web.base_url, "/" + file);
             if (info.canonical_href.ends_with("/index.html")) info.canonical_href.resize(info.canonical_href.size() - 10);
             info.gemini_href = gemini::absolute_url(gemini_base, page.path);
             const auto link = [&](std::string_view target) {
                 return web::mirror_href(target, page.path, settings_.hostnames, base_path);
             };
-            const std::string source = page.path.ends_with('/') ? page.path + "index.gmi" : page.path;
-            add(mirror_file(page.path), web::render_page(page.gemtext, info, link), source);
+            add(file, web::render_page(page.gemtext, info, link), source);
+            capsule_->set_mirror_page_source(file, std::move(made_from));
         }
-        for (const auto& [path, body] : texts_) add(path.substr(1), body, path);
+        for (const auto& [path, body] : texts_) add(path.substr(1), std::string(body), path);
         for (const auto& [path, file] : statics_) add(path.substr(1), file->bytes, path);
         for (const auto& [path, xml] : mirror_feeds_) add(path.substr(1), xml, path);
         for (const MirrorRedirect& r : mirror_redirects_) {
@@ -476,10 +577,9 @@ private:
         const SourceFile* file;
     };
     std::vector<ListingPage> listing_pages_;
-    std::vector<syn::ArchiveMonth> months_;
     // For the mirror (with [web] only).
     std::vector<Page> pages_;
-    std::vector<std::pair<std::string, std::string>> texts_;  // a plain document's .txt path → its text
+    std::vector<std::pair<std::string, std::string_view>> texts_;  // a plain document's .txt path → its text
     std::vector<std::pair<std::string, const SourceFile*>> statics_;
     std::vector<std::pair<std::string, std::string>> mirror_feeds_;
     struct MirrorRedirect {

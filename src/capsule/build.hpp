@@ -26,6 +26,10 @@ struct BuildSettings {
     std::vector<config::RedirectRule> redirects;
     std::vector<config::GoneRule> gone;
     std::optional<config::WebSettings> web;    // the mirror is built when set
+    /// The same host's capsule before this reload, or null. What did not change since is
+    /// taken from it instead of being made again (today: the mirror's HTML pages); the
+    /// result is byte for byte what a build without it gives.
+    std::shared_ptr<const Capsule> previous;
 };
 
 /// The settings of `host` (of `config`) that the build takes.

@@ -45,9 +45,12 @@ void Capsule::add_directory(std::string path_without_slash) {
 std::optional<Redirect> Capsule::redirect_for(std::string_view path) const {
     if (const auto it = redirects_.find(std::string(path)); it != redirects_.end()) return it->second;
     for (const auto& [prefix, redirect] : prefix_redirects_) {
-        if (!path.starts_with(prefix)) continue;
+        // "/gammalt/x.gmi", "/gammalt/", and "/gammalt" itself (the directory, as a client may
+        // write it) all move.
+        const bool the_directory = path.size() + 1 == prefix.size() && prefix.starts_with(path);
+        if (!path.starts_with(prefix) && !the_directory) continue;
         Redirect r = redirect;
-        r.rest = path.substr(prefix.size());
+        if (!the_directory) r.rest = path.substr(prefix.size());
         return r;
     }
     return std::nullopt;
@@ -55,7 +58,9 @@ std::optional<Redirect> Capsule::redirect_for(std::string_view path) const {
 
 bool Capsule::is_gone(std::string_view path) const {
     if (gone_.contains(std::string(path))) return true;
-    return std::any_of(gone_prefixes_.begin(), gone_prefixes_.end(), [&](const std::string& p) { return path.starts_with(p); });
+    return std::any_of(gone_prefixes_.begin(), gone_prefixes_.end(), [&](const std::string& p) {
+        return path.starts_with(p) || (path.size() + 1 == p.size() && p.starts_with(path));  // "/x/" covers "/x"
+    });
 }
 
 void Capsule::add_redirect(std::string from, Redirect redirect) {
@@ -75,6 +80,19 @@ void Capsule::add_gone(std::string path) {
 
 void Capsule::add_mirror_file(std::string path, std::string bytes) {
     mirror_.insert_or_assign(std::move(path), std::make_shared<const std::string>(std::move(bytes)));
+}
+
+void Capsule::add_mirror_file(std::string path, std::shared_ptr<const std::string> bytes) {
+    mirror_.insert_or_assign(std::move(path), std::move(bytes));
+}
+
+void Capsule::set_mirror_page_source(std::string file, MirrorPageSource source) {
+    mirror_sources_.insert_or_assign(std::move(file), std::move(source));
+}
+
+const MirrorPageSource* Capsule::mirror_page_source(std::string_view file) const {
+    const auto it = mirror_sources_.find(file);
+    return it == mirror_sources_.end() ? nullptr : &it->second;
 }
 
 }  // namespace kapsel::capsule

@@ -45,6 +45,15 @@ struct Redirect {
 /// "artiklar/tryggt-umea.html", "atom.xml") and their bytes.
 using MirrorFiles = std::map<std::string, std::shared_ptr<const std::string>, std::less<>>;
 
+/// What one page of the web mirror was made from besides its gemtext (which is the page's own
+/// response), so the next build can take the page as it is when none of it changed.
+struct MirrorPageSource {
+    std::string page_path;  // the capsule path it renders ("/", "/a.gmi")
+    std::string lang;
+    std::string title;
+    friend bool operator==(const MirrorPageSource&, const MirrorPageSource&) = default;
+};
+
 /// Everything servable, built once per load. Immutable after loading; shared between
 /// threads through std::shared_ptr<const Capsule>.
 class Capsule {
@@ -65,6 +74,10 @@ public:
 
     /// The web mirror's files (empty without [web]).
     const MirrorFiles& mirror() const { return mirror_; }
+    /// What the mirror file `file` (a page) was made from; nullptr for other files.
+    const MirrorPageSource* mirror_page_source(std::string_view file) const;
+    /// What of the settings every mirror page depends on (base URL, host names, …).
+    const std::string& mirror_settings() const { return mirror_settings_; }
     /// What the build found worth saying but not worth refusing ("PATH: …").
     const std::vector<std::string>& warnings() const { return warnings_; }
 
@@ -81,6 +94,9 @@ public:
     void add_redirect(std::string from, Redirect redirect);
     void add_gone(std::string path);
     void add_mirror_file(std::string path, std::string bytes);
+    void add_mirror_file(std::string path, std::shared_ptr<const std::string> bytes);
+    void set_mirror_page_source(std::string file, MirrorPageSource source);
+    void set_mirror_settings(std::string settings) { mirror_settings_ = std::move(settings); }
     void add_warning(std::string warning) { warnings_.push_back(std::move(warning)); }
 
 private:
@@ -92,6 +108,8 @@ private:
     std::unordered_map<std::string, bool> gone_;
     std::vector<std::string> gone_prefixes_;
     MirrorFiles mirror_;
+    std::map<std::string, MirrorPageSource, std::less<>> mirror_sources_;
+    std::string mirror_settings_;
     std::vector<std::string> warnings_;
     std::size_t entry_count_ = 0;
 };
@@ -100,11 +118,15 @@ private:
 /// converted to gemtext (and their plain text beside them), the generated index list and one
 /// Atom feed per host name at /atom.xml. Dot-files are skipped; symlinks that lead outside the
 /// root are refused. Throws SourceError naming the file and line for any broken document;
-/// nothing is returned half-built.
-std::shared_ptr<const Capsule> load_capsule(const config::HostSettings& host, const config::Config& config);
+/// nothing is returned half-built. `previous`, the host's capsule before a reload (or null),
+/// lends what did not change (see BuildSettings::previous): the result is the same either way.
+std::shared_ptr<const Capsule> load_capsule(const config::HostSettings& host, const config::Config& config,
+                                            std::shared_ptr<const Capsule> previous = nullptr);
 
 /// Every host of `config`, loaded in parallel, in the order of config.hosts. When any fails,
 /// throws the error of the first (in that order) that did: nothing half-loaded is returned.
-std::vector<std::shared_ptr<const Capsule>> load_capsules(const config::Config& config);
+/// `previous`: each host's capsule before a reload, by its first name (may be empty).
+std::vector<std::shared_ptr<const Capsule>> load_capsules(
+    const config::Config& config, const std::map<std::string, std::shared_ptr<const Capsule>, std::less<>>& previous = {});
 
 }  // namespace kapsel::capsule

@@ -119,6 +119,14 @@ struct WebSettings {
     std::string base_url;              // "https://kapsel.example/", ending in "/"
 };
 
+/// Why `export_dir` cannot hold the web mirror of the capsule at `capsule_root` configured in
+/// `config_dir`, or nullopt: inside the capsule or holding it (the mirror and the capsule
+/// would overwrite each other), or holding the configuration's directory (a web server would
+/// serve server.toml and the keys). Relative paths count from the working directory.
+std::optional<std::string> export_dir_problem(const std::filesystem::path& export_dir,
+                                              const std::filesystem::path& capsule_root,
+                                              const std::filesystem::path& config_dir);
+
 /// Where access-log lines go: log.access_log, read once ("stderr", "stdout", "off" or a path).
 struct AccessLogTarget {
     enum class Kind { standard_error, standard_output, off, file };

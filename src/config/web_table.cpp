@@ -6,9 +6,14 @@
 namespace kapsel::config {
 namespace {
 
-bool inside(const std::filesystem::path& dir, const std::filesystem::path& root) {
-    auto d = dir.lexically_normal(), r = root.lexically_normal();
+namespace fs = std::filesystem;
+
+// `dir` is `root` or below it (both made absolute and normal: a relative and an absolute
+// spelling of one directory are the same directory).
+bool inside(const fs::path& dir, const fs::path& root) {
+    auto d = fs::absolute(dir).lexically_normal(), r = fs::absolute(root).lexically_normal();
     if (!r.has_filename()) r = r.parent_path();
+    if (!d.has_filename()) d = d.parent_path();
     auto di = d.begin(), ri = r.begin();
     for (; ri != r.end(); ++ri, ++di)
         if (di == d.end() || *di != *ri) return false;
@@ -16,6 +21,22 @@ bool inside(const std::filesystem::path& dir, const std::filesystem::path& root)
 }
 
 }  // namespace
+
+std::optional<std::string> export_dir_problem(const fs::path& export_dir, const fs::path& capsule_root,
+                                              const fs::path& config_dir) {
+    if (inside(export_dir, capsule_root))
+        return export_dir.string() + " is inside the capsule " + capsule_root.string() +
+               "; the mirror must be written elsewhere";
+    // A web server serves everything below the directory: never server.toml, keys, certificates.
+    if (inside(config_dir, export_dir))
+        return export_dir.string() + " holds the configuration's directory " + config_dir.string() +
+               " (server.toml, certificates and keys, which a web server would then serve); write the mirror "
+               "elsewhere";
+    if (inside(capsule_root, export_dir))
+        return export_dir.string() + " holds the capsule " + capsule_root.string() +
+               "; the mirror must be written elsewhere";
+    return std::nullopt;
+}
 
 void read_web_table(TableReader& parent, std::optional<WebSettings>& out, const std::filesystem::path& root,
                     const std::filesystem::path& base) {
@@ -33,9 +54,8 @@ void read_web_table(TableReader& parent, std::optional<WebSettings>& out, const 
             r.fail_at("base_url", r.qualified("base_url") + " must be an http:// or https:// URL such as "
                                                              "\"https://kapsel.example/\"");
         if (!web.base_url.ends_with('/')) web.base_url += '/';
-        if (inside(web.export_dir, root))
-            r.fail_at("export_dir", r.qualified("export_dir") + ": " + web.export_dir.string() +
-                                        " is inside the capsule " + root.string() + "; the mirror must be written elsewhere");
+        if (const auto problem = export_dir_problem(web.export_dir, root, base))
+            r.fail_at("export_dir", r.qualified("export_dir") + ": " + *problem);
         out = std::move(web);
     });
 }

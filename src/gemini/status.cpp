@@ -31,4 +31,16 @@ std::string response_header(Status status, std::string_view meta) {
     return out;
 }
 
+std::optional<ResponseHeader> parse_response_header(std::string_view line) {
+    if (line.size() < 2 || line[0] < '1' || line[0] > '6' || line[1] < '0' || line[1] > '9') return std::nullopt;
+    ResponseHeader header;
+    header.status = (line[0] - '0') * 10 + (line[1] - '0');
+    if (line.size() == 2) return header;
+    if (line[2] != ' ') return std::nullopt;
+    const std::string_view meta = line.substr(3);
+    if (meta.size() > max_meta_bytes || !is_valid_utf8(meta) || has_control_character(meta)) return std::nullopt;
+    header.meta = std::string(meta);
+    return header;
+}
+
 }  // namespace kapsel::gemini

@@ -1,6 +1,7 @@
 #pragma once
 /// Gemini status codes and the response header line "NN META\r\n".
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,5 +34,16 @@ inline constexpr std::size_t max_meta_bytes = 1024;
 /// spaces, invalid UTF-8 by U+FFFD, and it is cut to at most 1024 bytes on a character
 /// boundary. Callers always pass a MIME type (2x) or a message (others).
 std::string response_header(Status status, std::string_view meta);
+
+/// A response header as a client reads it.
+struct ResponseHeader {
+    int status = 0;    // 10–69
+    std::string meta;  // may be empty
+};
+
+/// Parses a response header line (without its CRLF) as a client must: two digits, the first
+/// 1–6, then nothing or one space and META (at most 1024 bytes, valid UTF-8, no control
+/// characters). nullopt for anything else.
+std::optional<ResponseHeader> parse_response_header(std::string_view line);
 
 }  // namespace kapsel::gemini

@@ -176,6 +176,30 @@ std::string encode_path(std::string_view decoded_path) {
     return out;
 }
 
+std::string encode_component(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (const char c : s) {
+        if (is_unreserved(c)) {
+            out.push_back(c);
+        } else {
+            out.push_back('%');
+            text::append_hex(out, static_cast<unsigned char>(c));
+        }
+    }
+    return out;
+}
+
+std::string mirror_page_path(std::string_view path) {
+    std::string out(path);
+    const std::string_view name = path.substr(path.rfind('/') + 1);  // npos + 1 == 0: all of it
+    if (name.size() >= 4 && text::equals_ignoring_case(name.substr(name.size() - 4), ".gmi")) {
+        out.resize(out.size() - 4);
+        out += ".html";
+    }
+    return out;
+}
+
 std::string base_url(std::string_view host, std::optional<std::uint16_t> public_port) {
     std::string out = "gemini://";
     if (host.find(':') != std::string_view::npos && !host.starts_with('[')) {

@@ -40,6 +40,16 @@ std::optional<std::string> remove_dot_segments(std::string_view absolute_path);
 /// UTF-8 included, becomes %XX.
 std::string encode_path(std::string_view decoded_path);
 
+/// Percent-encodes `s` as one query or path component: every byte but the unreserved ones
+/// becomes %XX, so a whole URL can travel as another URL's query ("gemini://a/b" →
+/// "gemini%3A%2F%2Fa%2Fb"), as aggregators' submit URLs expect.
+std::string encode_component(std::string_view s);
+
+/// Where the web mirror puts the page at capsule path `path` (decoded or encoded alike): a
+/// final ".gmi" (in any case, as the capsule serves it) becomes ".html"; everything else, "/"
+/// and "/dir/" included, stays.
+std::string mirror_page_path(std::string_view path);
+
 /// "gemini://HOST/" or, when the port clients use is not 1965, "gemini://HOST:PORT/".
 /// An IPv6 literal is bracketed.
 std::string base_url(std::string_view host, std::optional<std::uint16_t> public_port);

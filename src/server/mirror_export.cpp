@@ -31,6 +31,20 @@ bool safe_relative(std::string_view path) {
     return true;
 }
 
+// "a/b/c.html" → "a/b"; "index.html" → "".
+std::string_view parent_of(std::string_view path) {
+    const auto slash = path.rfind('/');
+    return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
+}
+
+std::optional<timespec> modified(const fs::path& dir) {
+    struct stat st {};
+    if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return std::nullopt;
+    return st.st_mtim;
+}
+
+bool same_time(const timespec& a, const timespec& b) { return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec; }
+
 [[noreturn]] void fail(const fs::path& file, const std::string& why) {
     throw std::runtime_error(file.string() + ": " + why);
 }
@@ -45,11 +59,19 @@ std::optional<std::string> read_whole(const fs::path& file) {
 
 MirrorExport::MirrorExport(fs::path dir) : dir_(std::move(dir)) {}
 
-bool MirrorExport::unchanged(const std::string& path, const std::shared_ptr<const std::string>& bytes) {
+bool MirrorExport::unchanged(const std::string& path, const std::shared_ptr<const std::string>& bytes,
+                             const std::set<std::string, std::less<>>& stirred) {
     if (last_) {
-        // What this process wrote last: the same bytes (often the very same buffer) need nothing.
+        // What this process wrote last: the same bytes (often the very same buffer) need nothing,
+        // as long as the file is still there as written. A file someone removed or replaced (a
+        // cleaned-out directory, a sync with --delete) changed its directory's mtime: in such
+        // a directory each file is looked at (one lstat), and written again when it is gone.
         const auto it = last_->find(path);
-        return it != last_->end() && (it->second == bytes || *it->second == *bytes);
+        if (it == last_->end() || (it->second != bytes && *it->second != *bytes)) return false;
+        if (!stirred.contains(parent_of(path))) return true;
+        struct stat st {};
+        return ::lstat((dir_ / path).c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+               static_cast<std::size_t>(st.st_size) == bytes->size();
     }
     // The first export of this process: what is on disk decides.
     const auto on_disk = read_whole(dir_ / path);
@@ -84,11 +106,15 @@ void MirrorExport::write_file(const std::string& path, const std::string& bytes)
     }
 }
 
-std::set<std::string> MirrorExport::read_manifest() const {
-    std::set<std::string> paths;
+std::set<std::string, std::less<>> MirrorExport::read_manifest() const {
+    std::set<std::string, std::less<>> paths;
     std::ifstream in(dir_ / manifest_name);
-    for (std::string line; std::getline(in, line);)
-        if (safe_relative(line)) paths.insert(line);
+    // The first line is a comment for whoever looks into the directory, never a path: counted
+    // as one, the set of files would always look changed (the manifest rewritten on every
+    // reload) and a file of that name would be removed.
+    bool first = true;
+    for (std::string line; std::getline(in, line); first = false)
+        if (!(first && line.starts_with('#')) && safe_relative(line)) paths.insert(line);
     return paths;
 }
 
@@ -103,28 +129,60 @@ MirrorExport::Stats MirrorExport::write(const capsule::MirrorFiles& files) {
     std::error_code ec;
     fs::create_directories(dir_, ec);
     if (ec) fail(dir_, "cannot create the web mirror's directory: " + ec.message());
-    const std::set<std::string> before = read_manifest();
+    // What is there from before: this object's last export, or, the first time in this
+    // process, what the manifest lists.
+    std::set<std::string, std::less<>> manifest;
+    std::vector<std::string_view> before;  // sorted, as both maps and sets are
+    if (last_) {
+        for (const auto& entry : *last_) before.push_back(entry.first);
+    } else {
+        manifest = read_manifest();
+        before.assign(manifest.begin(), manifest.end());
+    }
+    // Directories whose entries changed since this object last wrote them (or that it never wrote).
+    std::set<std::string, std::less<>> stirred;
+    for (const auto& [dir, when] : directory_times_) {
+        const auto now = modified(dir_ / dir);
+        if (!now || !same_time(*now, when)) stirred.emplace(dir);
+    }
     for (const auto& [path, bytes] : files) {
         if (!safe_relative(path)) fail(dir_ / path, "not a path inside the mirror");
-        if (unchanged(path, bytes)) {
+        if (!directory_times_.contains(parent_of(path))) stirred.emplace(parent_of(path));
+        if (unchanged(path, bytes, stirred)) {
             ++stats.unchanged;
             continue;
         }
         write_file(path, *bytes);
         ++stats.written;
     }
-    // Pages that disappeared: their files go, and the directories they leave empty.
-    for (const std::string& path : before) {
-        if (files.contains(path)) continue;
+    // Pages that disappeared: their files go, and the directories they leave empty. Both
+    // lists are sorted: one walk finds what the new one lacks, and whether they differ at all.
+    bool same_set = before.size() == files.size();
+    auto next = files.begin();
+    for (const std::string_view path : before) {
+        while (next != files.end() && next->first < path) {
+            same_set = false;
+            ++next;
+        }
+        if (next != files.end() && next->first == path) {
+            ++next;
+            continue;
+        }
+        same_set = false;
         const fs::path file = dir_ / path;
         if (fs::is_regular_file(fs::symlink_status(file, ec)) && fs::remove(file, ec)) ++stats.removed;
         for (fs::path d = file.parent_path(); d != dir_ && d.string().starts_with(dir_.string()); d = d.parent_path())
             if (!fs::remove(d, ec)) break;  // not empty (or not ours): stop
     }
-    std::set<std::string> now;
-    for (const auto& entry : files) now.insert(entry.first);
-    if (now != before) write_manifest(files);  // untouched when the set of files is the same
+    if (!same_set) write_manifest(files);  // untouched when the set of files is the same
     last_ = files;
+    // Every directory as this export leaves it, so the next one sees what others changed.
+    directory_times_.clear();
+    for (const auto& entry : files) {
+        const std::string_view dir = parent_of(entry.first);
+        if (directory_times_.contains(dir)) continue;
+        if (const auto when = modified(dir_ / dir)) directory_times_.emplace(std::string(dir), *when);
+    }
     return stats;
 }
 

@@ -3,7 +3,9 @@
 /// web server to serve to HTTP feed readers and browsers.
 
 #include <cstddef>
+#include <ctime>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -32,13 +34,16 @@ public:
     const std::filesystem::path& directory() const { return dir_; }
 
 private:
-    bool unchanged(const std::string& path, const std::shared_ptr<const std::string>& bytes);
+    bool unchanged(const std::string& path, const std::shared_ptr<const std::string>& bytes,
+                   const std::set<std::string, std::less<>>& stirred);
     void write_file(const std::string& path, const std::string& bytes);
-    std::set<std::string> read_manifest() const;
+    std::set<std::string, std::less<>> read_manifest() const;
     void write_manifest(const capsule::MirrorFiles& files);
 
     std::filesystem::path dir_;
     std::optional<capsule::MirrorFiles> last_;  // what this object wrote last
+    /// The mtime of each directory of the mirror ("" the top) when this object last wrote it.
+    std::map<std::string, timespec, std::less<>> directory_times_;
 };
 
 }  // namespace kapsel::server

@@ -83,6 +83,27 @@ void check_access_log(const config::Config& c, const std::optional<Account>& acc
                                                who(account) + "; fix its owner or mode, or remove it");
 }
 
+// Each web mirror is written (and its directory made) by the serving account.
+void check_export_dirs(const config::Config& c, const std::optional<Account>& account) {
+    for (const auto& host : c.hosts) {
+        if (!host.web) continue;
+        const std::string key = host.key_name("web.export_dir");
+        std::error_code ec;
+        auto existing = std::filesystem::absolute(host.web->export_dir, ec);
+        while (!std::filesystem::exists(existing, ec) && existing.has_parent_path() && existing != existing.parent_path())
+            existing = existing.parent_path();
+        if (!std::filesystem::is_directory(existing, ec))
+            throw c.error_at(key, key + ": " + existing.string() + " is not a directory");
+        if (!allowed(account, existing, W_OK | X_OK))
+            throw c.error_at(key, key + ": " + existing.string() + " is not writable by " + who(account) +
+                                      ", who writes the web mirror " +
+                                      (existing == host.web->export_dir ? "there" : "(and makes " +
+                                                                                        host.web->export_dir.string() + ")") +
+                                      "; make it writable (e.g. chown " + (account ? account->name : "USER") + " " +
+                                      existing.string() + ")");
+    }
+}
+
 void check_tls(const config::Config& c) {
     for (const auto& host : c.hosts)
         if (const auto problem = net::inspect_certificate(host.certificate, host.key))
@@ -97,6 +118,7 @@ void check_tls(const config::Config& c) {
 void preflight(const config::Config& config) {
     const auto account = serving_account(config);
     check_access_log(config, account);
+    check_export_dirs(config, account);
     check_tls(config);
 }
 

@@ -5,6 +5,7 @@
 #include <asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <csignal>
 #include <map>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "net/session_tickets.hpp"
 #include "net/worker.hpp"
 #include "server/capsule_watch.hpp"
+#include "server/feed_notifier.hpp"
 #include "server/logging.hpp"
 #include "server/mirror_export.hpp"
 #include "server/preflight.hpp"
@@ -37,6 +39,10 @@ config::Config read_config(const ServeOptions& options) {
         }
     }
     return config;
+}
+
+long long milliseconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
 }
 
 bool is_ipv6_wildcard(const config::ListenAddress& a) { return a.host == "::"; }
@@ -74,6 +80,7 @@ private:
     void listen();
     void forget_idle_clients();
     void export_mirrors(const config::Config& config, const site::Site& site);
+    void notify_aggregators(const config::Config& fresh, const site::Site& site);
 
     const ServeOptions& options_;
     config::Config config_;
@@ -88,6 +95,8 @@ private:
     asio::steady_timer housekeeping_timer_{control_};
     std::unique_ptr<CapsuleWatch> watch_;
     std::map<std::filesystem::path, MirrorExport> mirrors_;  // export directory → its writer
+    std::shared_ptr<const site::Site> site_;                 // what the workers serve now
+    std::unique_ptr<FeedNotifier> notifier_;                 // made at the first notice
     ServiceNotify notify_;
     bool stopping_ = false;
 };
@@ -114,6 +123,7 @@ int RunningServer::run() {
 
     // Load everything before binding anything: a broken capsule never half-starts.
     auto site = load_site(config_);
+    site_ = site;
     for (std::size_t i = 0; i < site->hosts().size(); ++i) {
         const auto& host = site->hosts()[i];
         spdlog::info("kapsel {} loaded {} for {}: {} resources, {} feed entries", kapsel::version,
@@ -249,13 +259,25 @@ void RunningServer::export_mirrors(const config::Config& config, const site::Sit
         if (!web) continue;
         auto& mirror = mirrors_.try_emplace(web->export_dir, web->export_dir).first->second;
         try {
+            const auto started = std::chrono::steady_clock::now();
             const auto stats = mirror.write(site.hosts()[i].capsule->mirror());
-            spdlog::info("web mirror {}: {} written, {} unchanged, {} removed", web->export_dir.string(), stats.written,
-                         stats.unchanged, stats.removed);
+            spdlog::info("web mirror {}: {} written, {} unchanged, {} removed in {} ms", web->export_dir.string(),
+                         stats.written, stats.unchanged, stats.removed, milliseconds_since(started));
         } catch (const std::exception& e) {
             spdlog::error("web mirror not fully written: {}", e.what());
         }
     }
+}
+
+// feed.notify: after a reload, the aggregators of every feed whose entries changed. A start
+// is the baseline and tells no one (see README, "Telling aggregators").
+void RunningServer::notify_aggregators(const config::Config& fresh, const site::Site& site) {
+    std::vector<std::vector<std::string>> notify;
+    for (const auto& host : fresh.hosts) notify.push_back(host.feed.notify);
+    auto notices = site::feed_notices(*site_, site, notify, fresh.server.public_port);
+    if (notices.empty()) return;
+    if (!notifier_) notifier_ = std::make_unique<FeedNotifier>();
+    notifier_->announce(std::move(notices));
 }
 
 void RunningServer::reload(const char* why) {
@@ -270,6 +292,7 @@ void RunningServer::reload(const char* why) {
 
 void RunningServer::reload_now(const char* why) {
     spdlog::info("{}: reloading {}", why, options_.config_file.string());
+    const auto started = std::chrono::steady_clock::now();
     // Reopen the access log first (same place: moving it needs a restart), so a rotated file
     // is let go and a new one started whatever becomes of the capsule's reload.
     try {
@@ -287,7 +310,7 @@ void RunningServer::reload_now(const char* why) {
     }
     try {
         auto fresh = read_config(options_);
-        auto site = load_site(fresh);
+        auto site = load_site(fresh, site_.get());
         // Certificates: new handshakes get a changed one; a broken pair keeps the old one.
         auto tls = load_tls(fresh, tls_options(fresh, config_.tls.session_tickets, ticket_keys_.get()), tls_.get());
         for (auto& w : workers_) {
@@ -305,8 +328,10 @@ void RunningServer::reload_now(const char* why) {
             resources += h.capsule->size();
             entries += h.capsule->entry_count();
         }
-        spdlog::info("reloaded: {} resources, {} feed entries", resources, entries);
+        spdlog::info("reloaded: {} resources, {} feed entries in {} ms", resources, entries, milliseconds_since(started));
         export_mirrors(fresh, *site);
+        notify_aggregators(fresh, *site);
+        site_ = site;
         notify_.ready(status_line(*site));
         config_.hosts = fresh.hosts;
         config_.server.public_port = fresh.server.public_port;

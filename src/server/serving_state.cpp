@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 
 #include "capsule/capsule.hpp"
 #include "net/certificate.hpp"
@@ -31,8 +32,11 @@ std::string join(const std::vector<std::string>& items) {
 
 }  // namespace
 
-std::shared_ptr<const site::Site> load_site(const config::Config& config) {
-    auto capsules = capsule::load_capsules(config);
+std::shared_ptr<const site::Site> load_site(const config::Config& config, const site::Site* previous) {
+    std::map<std::string, std::shared_ptr<const capsule::Capsule>, std::less<>> before;
+    if (previous)
+        for (const auto& h : previous->hosts()) before.emplace(h.names.front(), h.capsule);
+    auto capsules = capsule::load_capsules(config, before);
     for (const auto& c : capsules)
         for (const auto& w : c->warnings()) spdlog::warn("{}", w);
     std::vector<site::HostSite> hosts;
@@ -129,6 +133,9 @@ std::vector<std::filesystem::path> readable_paths(const config::Config& config) 
         paths.push_back(directory_of(host.key));
     }
     paths.push_back("/etc/mime.types");
+    // What the resolver reads when feed.notify looks an aggregator up (a reload may add one).
+    for (const char* file : {"/etc/hosts", "/etc/resolv.conf", "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/host.conf"})
+        paths.push_back(file);
     paths.push_back("/proc/self");
     std::sort(paths.begin(), paths.end());
     paths.erase(std::unique(paths.begin(), paths.end()), paths.end());

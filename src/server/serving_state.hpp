@@ -14,8 +14,9 @@
 namespace kapsel::server {
 
 /// Every host's capsule loaded (in parallel) into a Site. Throws (SourceError, ConfigError)
-/// for the first host that fails: then nothing of the new state is used.
-std::shared_ptr<const site::Site> load_site(const config::Config& config);
+/// for the first host that fails: then nothing of the new state is used. `previous`, the
+/// Site a reload replaces, lends each host (by its first name) what did not change.
+std::shared_ptr<const site::Site> load_site(const config::Config& config, const site::Site* previous = nullptr);
 
 /// Makes each host's self-signed certificate (and key) where missing, logging what it made and
 /// every host's fingerprint. Throws naming the file when one cannot be made.
@@ -39,7 +40,8 @@ std::string status_line(const site::Site& site);
 
 /// What Landlock must let a reload read: the configuration's directory, each capsule root's
 /// parent (so a capsule swapped in by rename is still readable; the root alone when the parent
-/// is "/"), each host's certificate and key, Debian's MIME table, /proc/self.
+/// is "/"), each host's certificate and key, Debian's MIME table, the resolver's files in /etc
+/// (for feed.notify), /proc/self.
 std::vector<std::filesystem::path> readable_paths(const config::Config& config);
 
 }  // namespace kapsel::server

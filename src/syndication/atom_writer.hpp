@@ -49,6 +49,22 @@ std::string write_atom(const FeedInfo& feed, std::vector<Entry> entries);
 /// One archive document: all of `entries` (one month's), newest first, with is_archive set.
 std::string write_archive(const FeedInfo& feed, std::vector<Entry> entries);
 
+/// The pieces write_atom and write_archive are made of, for a caller that writes many
+/// documents of one feed (the subscription, every archive, the mirror's copies) and so writes
+/// each entry once:
+/// - write_entry: one <entry> element, indented and ending in a newline, exactly as every
+///   document of `feed` holds it (it depends on the authority, lang, base_url and mirror_url,
+///   not on which document it is in). Throws std::invalid_argument as write_atom does.
+/// - write_document: the document with `feed`'s header around `entries` (elements from
+///   write_entry with the same feed, newest first); `updated` is the newest entry's updated
+///   (nullptr when there are none). With is_archive set, an archive.
+std::string write_entry(const FeedInfo& feed, const Entry& entry);
+std::string write_document(const FeedInfo& feed, const DateTime* updated,
+                           const std::vector<const std::string*>& entries);
+
+/// "YYYY-MM" of `entry`'s publication in UTC: the archive month it belongs to.
+std::string archive_month(const Entry& entry);
+
 /// One month of entries, "YYYY-MM" of their publication in UTC.
 struct ArchiveMonth {
     std::string month;

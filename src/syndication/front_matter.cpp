@@ -62,6 +62,10 @@ struct Reader {
                                           "(2023-03-20T08:00:00+01:00)");
         }
         if (const auto why = validate(dt)) fail(node, std::string(key) + ": " + *why);
+        // Feeds and their monthly archives work in UTC, whose year must have four digits too.
+        if (const int utc_year = to_utc(dt).year; utc_year < 0 || utc_year > 9999)
+            fail(node, std::string(key) + " falls in the year " + std::to_string(utc_year) +
+                           " in UTC; a date must lie within the years 0000 to 9999 there as well");
         return dt;
     }
 };

@@ -22,4 +22,35 @@ std::string expand_entries_marker(std::string_view gemtext, std::string_view lis
     return out;
 }
 
+namespace {
+
+// "{{", any spaces or tabs, "entries", any spaces or tabs, "}}" anywhere in the line.
+bool holds_marker_pattern(std::string_view line) {
+    for (std::size_t at = line.find("{{"); at != std::string_view::npos; at = line.find("{{", at + 1)) {
+        std::size_t i = at + 2;
+        while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+        if (line.substr(i, 7) != "entries") continue;
+        i += 7;
+        while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+        if (line.substr(i, 2) == "}}") return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+std::vector<int> stray_entries_markers(std::string_view gemtext) {
+    std::vector<int> out;
+    bool preformatted = false;
+    for (const text::Line& line : text::Lines(gemtext)) {
+        if (line.content.starts_with("```")) {
+            preformatted = !preformatted;
+            continue;
+        }
+        if (!preformatted && line.content != entries_marker && holds_marker_pattern(line.content))
+            out.push_back(line.number);
+    }
+    return out;
+}
+
 }  // namespace kapsel::syndication

@@ -20,4 +20,9 @@ std::string render_gemsub_list(std::vector<Entry> entries);
 /// (which ends in a newline, or is empty).
 std::string expand_entries_marker(std::string_view gemtext, std::string_view list);
 
+/// The lines (1-based) that look like the marker but are not exactly it, so they are served as
+/// written: "{{entries}}", " {{ entries }}", "text {{ entries }}". Lines inside a preformatted
+/// block are left out: that is where a page shows the marker on purpose.
+std::vector<int> stray_entries_markers(std::string_view gemtext);
+
 }  // namespace kapsel::syndication

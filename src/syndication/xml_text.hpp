@@ -34,4 +34,9 @@ std::string xml_escape(std::string_view utf8);
 /// would otherwise normalise to spaces (XML 1.0 §3.3.3), so the value reads back as written.
 std::string xml_attribute(std::string_view utf8);
 
+/// xml_escape and xml_attribute appended to `out` (no string of their own: writers that put
+/// thousands of texts into one document use these).
+void append_xml_escaped(std::string& out, std::string_view utf8);
+void append_xml_attribute(std::string& out, std::string_view utf8);
+
 }  // namespace kapsel::syndication

@@ -68,7 +68,7 @@ public:
                 preformatted_ = false;
             } else {
                 if (!first_pre_line_) out_ += '\n';
-                out_ += html_escape(line);
+                append_html_escaped(out_, line);
                 first_pre_line_ = false;
             }
             return;
@@ -90,12 +90,12 @@ public:
             case Kind::heading:
                 if (g.text.empty()) break;
                 if (g.level == 1 && first_heading_.empty()) first_heading_ = g.text;
-                element("h" + std::to_string(g.level), g.text);
+                element(g.level == 1 ? "h1" : g.level == 2 ? "h2" : "h3", g.text);
                 break;
             case Kind::list_item:
                 if (g.text.empty()) break;
                 open_group("<ul>\n");
-                out_ += "<li>" + html_escape(g.text) + "</li>\n";
+                element("li", g.text);
                 break;
             case Kind::quote:
                 if (g.text.empty()) break;
@@ -106,7 +106,11 @@ public:
                 const std::string_view label = g.text.empty() ? g.target : g.text;
                 const std::string href = link_ ? link_(g.target) : std::string(g.target);
                 if (is_safe_href(href)) {
-                    out_ += "<p><a href=\"" + html_escape(href) + "\">" + html_escape(label) + "</a></p>\n";
+                    out_ += "<p><a href=\"";
+                    append_html_escaped(out_, href);
+                    out_ += "\">";
+                    append_html_escaped(out_, label);
+                    out_ += "</a></p>\n";
                 } else {
                     element("p", label);
                 }
@@ -131,8 +135,14 @@ public:
 private:
     enum class Group { none, list, quote };
 
-    void element(const std::string& name, std::string_view text) {
-        out_ += "<" + name + ">" + html_escape(text) + "</" + name + ">\n";
+    void element(std::string_view name, std::string_view text) {
+        out_ += '<';
+        out_ += name;
+        out_ += '>';
+        append_html_escaped(out_, text);
+        out_ += "</";
+        out_ += name;
+        out_ += ">\n";
     }
 
     void open_group(std::string_view tag) {

@@ -10,10 +10,24 @@ constexpr std::string_view replacement_character = "\xEF\xBF\xBD";  // U+FFFD
 
 }  // namespace
 
-std::string to_html_chars(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
+namespace {
+
+/// to_html_chars into `out`, with `escape` deciding what becomes of each ASCII byte that is
+/// kept (return false to copy it as it is). Runs of plain printable ASCII are copied whole.
+template <typename Escape>
+void append_html_chars(std::string& out, std::string_view s, Escape escape) {
+    std::size_t run = 0;  // the start of the bytes not yet copied
     for (std::size_t i = 0; i < s.size();) {
+        const auto byte = static_cast<unsigned char>(s[i]);
+        if (byte >= 0x20 && byte < 0x7F) {  // printable ASCII: an HTML char
+            if (!escape(s[i], run, i)) {
+                ++i;
+                continue;
+            }
+            run = ++i;
+            continue;
+        }
+        out.append(s, run, i - run);
         const gemini::CodePoint cp = gemini::decode_utf8(s, i);
         if (cp.bytes == 0) {
             // One byte at a time: the ASCII byte after a broken sequence is kept as it is.
@@ -23,28 +37,45 @@ std::string to_html_chars(std::string_view s) {
             out += replacement_character;
             i += cp.bytes;
         } else {
-            out.append(s.substr(i, cp.bytes));
+            out.append(s, i, cp.bytes);
             i += cp.bytes;
         }
+        run = i;
     }
+    out.append(s, run, s.size() - run);
+}
+
+}  // namespace
+
+std::string to_html_chars(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    append_html_chars(out, s, [](char, std::size_t, std::size_t) { return false; });
     return out;
 }
 
 std::string html_escape(std::string_view s) {
-    const std::string chars = to_html_chars(s);
     std::string out;
-    out.reserve(chars.size() + chars.size() / 16);
-    for (const char c : chars) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
-        }
-    }
+    append_html_escaped(out, s);
     return out;
+}
+
+void append_html_escaped(std::string& out, std::string_view s) {
+    out.reserve(out.size() + s.size() + s.size() / 16);
+    append_html_chars(out, s, [&](char c, std::size_t run, std::size_t i) {
+        const char* entity = nullptr;
+        switch (c) {
+            case '&': entity = "&amp;"; break;
+            case '<': entity = "&lt;"; break;
+            case '>': entity = "&gt;"; break;
+            case '"': entity = "&quot;"; break;
+            case '\'': entity = "&#39;"; break;
+            default: return false;
+        }
+        out.append(s, run, i - run);
+        out += entity;
+        return true;
+    });
 }
 
 bool is_safe_href(std::string_view href) {

@@ -26,6 +26,8 @@ std::string to_html_chars(std::string_view s);
 /// to_html_chars, then & < > " ' escaped, so the result is safe as text and inside either kind
 /// of attribute quotes: nothing in it can become markup.
 std::string html_escape(std::string_view s);
+/// html_escape appended to `out`.
+void append_html_escaped(std::string& out, std::string_view s);
 
 /// False for a javascript:, vbscript: or data: URL, recognised as a browser's URL parser reads
 /// an href (WHATWG URL): leading C0 controls and spaces skipped, tab, LF and CR ignored

@@ -124,17 +124,6 @@ std::string remove_dot_segments_at_root(const std::string& path) {
     return out.empty() ? "/" : out;
 }
 
-// An encoded capsule path, the way the mirror names it.
-std::string mirror_path(std::string path) {
-    const auto slash = path.rfind('/');
-    const std::string_view name = std::string_view(path).substr(slash + 1);
-    if (name.size() >= 4 && text::equals_ignoring_case(name.substr(name.size() - 4), ".gmi")) {
-        path.resize(path.size() - 4);
-        path += ".html";
-    }
-    return path;
-}
-
 }  // namespace
 
 std::string mirror_href(std::string_view target, std::string_view page_path, const std::vector<std::string>& own_hosts,
@@ -160,7 +149,7 @@ std::string mirror_href(std::string_view target, std::string_view page_path, con
         }
     }
     if (path.empty()) path = "/";  // "gemini://host" is "gemini://host/"
-    path = mirror_path(remove_dot_segments_at_root(path));
+    path = gemini::mirror_page_path(remove_dot_segments_at_root(path));
 
     std::string out(base_path);
     if (!out.starts_with('/')) out.insert(0, 1, '/');

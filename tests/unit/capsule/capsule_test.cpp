@@ -46,6 +46,29 @@ TEST(Capsule, Directories) {
     EXPECT_FALSE(c.is_directory("/notes.gmi"));
 }
 
+TEST(Capsule, RedirectsAndGonePathsExactAndByPrefix) {
+    Capsule c;
+    c.add_redirect("/gammalt/", Redirect{"/anteckningar/", true, {}});
+    c.add_redirect("/gammalt/djup/", Redirect{"/djupt/", false, {}});
+    c.add_redirect("/flyttad.gmi", Redirect{"/ny.gmi", true, {}});
+    c.add_gone("/arkiv/");
+    c.add_gone("/borta.gmi");
+    const auto rest = [&](std::string_view path) { return c.redirect_for(path)->rest; };
+    EXPECT_EQ(c.redirect_for("/flyttad.gmi")->target, "/ny.gmi");
+    EXPECT_EQ(c.redirect_for("/gammalt/a.gmi")->target, "/anteckningar/");
+    EXPECT_EQ(rest("/gammalt/a/b.gmi"), "a/b.gmi");
+    EXPECT_EQ(rest("/gammalt/"), "");
+    EXPECT_EQ(rest("/gammalt"), "");  // the directory without its slash moves too
+    EXPECT_EQ(c.redirect_for("/gammalt/djup/x.gmi")->target, "/djupt/");  // the longest prefix wins
+    EXPECT_FALSE(c.redirect_for("/gammalt/djup/x.gmi")->permanent);
+    EXPECT_EQ(c.redirect_for("/gammalt/djup")->target, "/djupt/");
+    EXPECT_FALSE(c.redirect_for("/gammal"));
+    EXPECT_FALSE(c.redirect_for("/gammaltx.gmi"));
+    EXPECT_FALSE(c.redirect_for("/flyttad.gmi/"));
+    for (const char* gone : {"/arkiv/", "/arkiv", "/arkiv/a/b.txt", "/borta.gmi"}) EXPECT_TRUE(c.is_gone(gone)) << gone;
+    for (const char* kept : {"/arki", "/arkivet.gmi", "/borta.gmi/", "/borta"}) EXPECT_FALSE(c.is_gone(kept)) << kept;
+}
+
 TEST(Capsule, SourceErrorText) {
     const SourceError with_line("capsule/a.txt", 3, "bad date");
     EXPECT_STREQ(with_line.what(), "capsule/a.txt:3: bad date");

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -109,6 +110,51 @@ TEST(ResponseHeader, OutputIsAlwaysOneValidLine) {
             ASSERT_EQ(header.find_first_of("\r\n"), header.size() - 2) << a << ' ' << b;
             ASSERT_TRUE(is_valid_utf8(header)) << a << ' ' << b;
         }
+    }
+}
+
+struct ParseRow {
+    std::string line;
+    std::optional<ResponseHeader> expected;
+};
+
+TEST(ResponseHeaderParse, AcceptsWhatTheSpecAllowsAndNothingElse) {
+    const std::vector<ParseRow> rows = {
+        {"20 text/gemini", ResponseHeader{20, "text/gemini"}},
+        {"20", ResponseHeader{20, ""}},
+        {"20 ", ResponseHeader{20, ""}},
+        {"41 busy, try later", ResponseHeader{41, "busy, try later"}},
+        {"31 gemini://a.example/b", ResponseHeader{31, "gemini://a.example/b"}},
+        {"69 x", ResponseHeader{69, "x"}},
+        {"20 Tack f\xC3\xB6r bidraget"s, ResponseHeader{20, "Tack f\xC3\xB6r bidraget"}},
+        {"", std::nullopt},
+        {"2", std::nullopt},
+        {"70 x", std::nullopt},
+        {"09 x", std::nullopt},
+        {"2x x", std::nullopt},
+        {"20\ttext/gemini", std::nullopt},
+        {"200 x", std::nullopt},
+        {"20 a\x01" "b", std::nullopt},
+        {"20 \xFF", std::nullopt},
+        {"20 " + std::string(1025, 'm'), std::nullopt},
+    };
+    for (const auto& row : rows) {
+        const auto got = parse_response_header(row.line);
+        ASSERT_EQ(got.has_value(), row.expected.has_value()) << row.line;
+        if (!got) continue;
+        EXPECT_EQ(got->status, row.expected->status) << row.line;
+        EXPECT_EQ(got->meta, row.expected->meta) << row.line;
+    }
+    EXPECT_TRUE(parse_response_header("20 " + std::string(1024, 'm')).has_value());
+}
+
+TEST(ResponseHeaderParse, ReadsWhatTheServerWrites) {
+    for (const int code : {10, 20, 30, 31, 40, 44, 51, 52, 59, 60, 62}) {
+        const std::string line = response_header(static_cast<Status>(code), "meta text");
+        const auto got = parse_response_header(std::string_view(line).substr(0, line.size() - 2));
+        ASSERT_TRUE(got) << line;
+        EXPECT_EQ(got->status, code);
+        EXPECT_EQ(got->meta, "meta text");
     }
 }
 

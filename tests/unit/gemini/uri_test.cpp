@@ -111,6 +111,22 @@ const std::vector<Ipv6Row> ipv6_rows = {
     {"v1.x", false},
 };
 
+TEST(EncodeComponent, KeepsOnlyUnreservedCharacters) {
+    EXPECT_EQ(encode_component("gemini://kapsel.example/atom.xml"), "gemini%3A%2F%2Fkapsel.example%2Fatom.xml");
+    EXPECT_EQ(encode_component("gemini://[::1]:1966/a b?c=d&e#f"),
+              "gemini%3A%2F%2F%5B%3A%3A1%5D%3A1966%2Fa%20b%3Fc%3Dd%26e%23f");
+    EXPECT_EQ(encode_component("Ume\xC3\xA5"), "Ume%C3%A5");
+    EXPECT_EQ(encode_component("AZaz09-._~"), "AZaz09-._~");
+    EXPECT_EQ(encode_component(""), "");
+    // Round trip: what it writes decodes back to the input.
+    const std::string all = [] {
+        std::string s;
+        for (int c = 1; c < 256; ++c) s.push_back(static_cast<char>(c));
+        return s;
+    }();
+    EXPECT_EQ(percent_decode(encode_component(all)), all);
+}
+
 TEST(Ipv6Address, ValidatesRfc3986Syntax) {
     for (const auto& row : ipv6_rows) {
         EXPECT_EQ(is_ipv6_address(row.text), row.valid) << row.text;

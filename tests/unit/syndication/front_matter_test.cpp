@@ -122,6 +122,9 @@ TEST(FrontMatter, ErrorsNameTheSourceLine) {
         {"title = \"T\"\n", 1, "no published date"},
         {"published = 2023-03-20\n", 1, "no title"},
         {ok + "updated = 2023-03-19\n", 4, "earlier than published"},
+        // Found by fuzz_atom: the archive month of a moment whose UTC year has five digits.
+        {"title = \"T\"\npublished = 9999-12-31T23:30:00-01:00\n", 3, "falls in the year 10000 in UTC"},
+        {"title = \"T\"\npublished = 0000-01-01T00:30:00+01:00\n", 3, "falls in the year -1 in UTC"},
         {ok + "titel = \"x\"\n", 4, "unknown front matter key \"titel\""},
         {ok + "slug = \"Stora Bokstäver\"\n", 4, "slug \"Stora Bokstäver\" is not valid"},
         {ok + "slug = \"-x\"\n", 4, "is not valid"},

@@ -77,5 +77,26 @@ TEST(GemsubIndex, ExpandsOnlyExactMarkerLines) {
     for (const auto& row : rows) EXPECT_EQ(expand_entries_marker(row.in, list), row.out) << row.in;
 }
 
+TEST(GemsubIndex, FindsLinesThatLookLikeTheMarkerButAreServedAsWritten) {
+    struct Row {
+        std::string in;
+        std::vector<int> lines;
+    };
+    const std::vector<Row> rows{
+        {"# T\n{{ entries }}\n", {}},
+        {"{{entries}}\n", {1}},
+        {" {{ entries }}\n", {1}},
+        {"{{ entries }} \r\n", {1}},
+        {"# T\n\ntext {{ entries }} text\n{{\tentries  }}\n", {3, 4}},
+        {"{{ entries\n}}\n{ { entries } }\n{{ entry }}\n{{ entries }\n", {}},
+        {"{{ {{ entries }}\n", {1}},
+        // Inside a preformatted block the marker is shown on purpose; outside again, it counts.
+        {"```\n{{entries}}\n {{ entries }}\n```\n{{entries}}\n", {5}},
+        {"```unterminated\n{{entries}}\n", {}},
+        {"", {}},
+    };
+    for (const auto& row : rows) EXPECT_EQ(stray_entries_markers(row.in), row.lines) << row.in;
+}
+
 }  // namespace
 }  // namespace kapsel::syndication
