@@ -8,15 +8,26 @@
 
 namespace kapsel::capsule {
 
-std::shared_ptr<const Capsule> load_capsule(const config::HostSettings& host, const config::Config& config) {
-    return build_capsule(read_source_tree(host.root), read_mime_types(), build_settings(host, config));
+std::shared_ptr<const Capsule> load_capsule(const config::HostSettings& host, const config::Config& config,
+                                            const HostEdit* edit) {
+    SourceTree tree = read_source_tree(host.root);
+    BuildSettings settings = build_settings(host, config);
+    settings.deleted = read_deleted_paths(host.titan.state_file);
+    if (edit) {
+        edit_source_tree(tree, edit->rel_dir, edit->name, (host.root / edit->rel_dir / edit->name).string(), edit->bytes);
+        settings.deleted = edit->deleted;
+    }
+    return build_capsule(tree, read_mime_types(), settings);
 }
 
-std::vector<std::shared_ptr<const Capsule>> load_capsules(const config::Config& config) {
-    if (config.hosts.size() == 1) return {load_capsule(config.hosts.front(), config)};
+std::vector<std::shared_ptr<const Capsule>> load_capsules(const config::Config& config, const HostEdit* edit) {
+    const auto edit_of = [edit](std::size_t i) { return edit && edit->host == i ? edit : nullptr; };
+    if (config.hosts.size() == 1) return {load_capsule(config.hosts.front(), config, edit_of(0))};
     std::vector<std::future<std::shared_ptr<const Capsule>>> loads;
-    for (const auto& host : config.hosts)
-        loads.push_back(std::async(std::launch::async, [&host, &config] { return load_capsule(host, config); }));
+    for (std::size_t i = 0; i < config.hosts.size(); ++i)
+        loads.push_back(std::async(std::launch::async, [&config, i, e = edit_of(i)] {
+            return load_capsule(config.hosts[i], config, e);
+        }));
     std::vector<std::shared_ptr<const Capsule>> capsules;
     std::exception_ptr first_failure;
     for (auto& load : loads) {

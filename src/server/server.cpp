@@ -17,6 +17,7 @@
 #include "server/mirror_export.hpp"
 #include "server/preflight.hpp"
 #include "server/privileges.hpp"
+#include "server/publisher.hpp"
 #include "server/service_notify.hpp"
 #include "server/serving_state.hpp"
 #include "version.hpp"
@@ -74,6 +75,7 @@ private:
     void listen();
     void forget_idle_clients();
     void export_mirrors(const config::Config& config, const site::Site& site);
+    void install_upload(std::shared_ptr<const site::Site> site);
 
     const ServeOptions& options_;
     config::Config config_;
@@ -88,6 +90,7 @@ private:
     asio::steady_timer housekeeping_timer_{control_};
     std::unique_ptr<CapsuleWatch> watch_;
     std::map<std::filesystem::path, MirrorExport> mirrors_;  // export directory → its writer
+    std::unique_ptr<Publisher> publisher_;                  // uploads, on control_'s thread
     ServiceNotify notify_;
     bool stopping_ = false;
 };
@@ -132,6 +135,16 @@ int RunningServer::run() {
     shared_ = std::make_unique<net::SharedState>(net::Limits{s.request_timeout, s.response_timeout}, s.max_connections,
                                                  s.max_connections_per_address, s.rate_limit_per_second,
                                                  s.rate_limit_burst);
+    // Uploads are published on this thread, one after another and between reloads, so the
+    // workers never wait for a build.
+    publisher_ = std::make_unique<Publisher>(
+        config_, [this](std::shared_ptr<const site::Site> site) { install_upload(std::move(site)); },
+        [this](const std::filesystem::path& file) {
+            if (watch_) watch_->expect(file);
+        });
+    shared_->publish = [this](site::Upload upload, std::function<void(site::Reply)> done) {
+        asio::post(control_, [this, upload = std::move(upload), done = std::move(done)] { done(publisher_->publish(upload)); });
+    };
 
     const unsigned count = s.workers ? s.workers : std::max(1u, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < count; ++i) workers_.push_back(std::make_unique<net::Worker>(*shared_, site, tls_));
@@ -153,7 +166,16 @@ int RunningServer::run() {
             std::filesystem::create_directories(host.web->export_dir);
             trees.push_back(host.web->export_dir);
         }
-    spdlog::info("{}", restrict_file_access(readable_paths(config_), writable, trees));
+    // Where uploads write, only where Titan is on: its directories and the state file's (made
+    // now, by the serving account), after the temporary files of a crash are removed.
+    Publisher::prepare_directories(config_);
+    std::vector<std::filesystem::path> replaceable;
+    for (const auto& host : config_.hosts) {
+        if (!host.titan.enabled) continue;
+        for (const auto& rel : host.titan.paths) replaceable.push_back(host.root / rel);
+        replaceable.push_back(host.titan.state_file.parent_path());
+    }
+    spdlog::info("{}", restrict_file_access(readable_paths(config_), writable, trees, replaceable));
     export_mirrors(config_, *site);
 
     for (auto& w : workers_) w->start();
@@ -256,6 +278,15 @@ void RunningServer::export_mirrors(const config::Config& config, const site::Sit
             spdlog::error("web mirror not fully written: {}", e.what());
         }
     }
+}
+
+// A site with an upload in it, built by the publisher from the current configuration: served
+// by every worker (each gets it before the upload's answer, posted after it, can reach a
+// client), and its web mirror written, before the publisher answers.
+void RunningServer::install_upload(std::shared_ptr<const site::Site> site) {
+    for (auto& w : workers_) w->set_site(site);
+    export_mirrors(config_, *site);
+    notify_.ready(status_line(*site));
 }
 
 void RunningServer::reload(const char* why) {

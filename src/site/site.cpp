@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "gemini/request.hpp"
+#include "gemini/titan.hpp"
 #include "gemini/uri.hpp"
+#include "upload/authorisation.hpp"
 
 namespace kapsel::site {
 
@@ -61,7 +63,54 @@ const Zone* zone_for(const HostSite& host, std::string_view path) {
 }
 
 bool Site::wants_client_certificates() const {
-    return std::any_of(hosts_.begin(), hosts_.end(), [](const HostSite& h) { return !h.zones.empty(); });
+    return std::any_of(hosts_.begin(), hosts_.end(), [](const HostSite& h) {
+        return !h.zones.empty() || (h.titan.enabled && !h.titan.allow.empty());
+    });
+}
+
+std::variant<Reply, Upload> Site::admit_upload(std::string_view line, std::uint16_t local_port,
+                                               const ClientCertificate* certificate) const {
+    auto parsed = gemini::parse_titan_request(line);
+    if (auto* rejection = std::get_if<gemini::Rejection>(&parsed)) {
+        // A path no Gemini request reaches (a dot-file, an encoded '/', '\\' or NUL) is 51 for
+        // a Gemini request; for an upload, say plainly that nothing is written there.
+        if (rejection->status == Status::not_found)
+            return header_only(Status::bad_request,
+                               "Nothing is uploaded to dot-files or names with an encoded '/', '\\' or NUL");
+        return header_only(rejection->status, rejection->meta);
+    }
+    auto& titan = std::get<gemini::TitanUpload>(parsed);
+    const gemini::Request& request = titan.target;
+    const HostSite* host = find_host(request.host);
+    if (!host) return header_only(Status::proxy_request_refused, "This server does not serve that host");
+    if (!serves_port(request.port, local_port))
+        return header_only(Status::proxy_request_refused, "This server does not serve that port");
+    if (!host->titan.enabled) return header_only(Status::bad_request, "Titan uploads are not enabled on this host");
+
+    upload::Credentials who;
+    if (titan.token) who.token = *titan.token;
+    if (certificate) {
+        who.fingerprint = certificate->fingerprint;
+        who.certificate_valid_now = certificate->valid_now;
+    }
+    auto by = upload::authorise(host->titan, who);
+    if (auto* rejection = std::get_if<gemini::Rejection>(&by)) return header_only(rejection->status, rejection->meta);
+    if (titan.size > host->titan.max_size)
+        return header_only(Status::bad_request, "Upload of " + std::to_string(titan.size) + " bytes is over the limit of " +
+                                                    std::to_string(host->titan.max_size) + " bytes");
+    auto target = upload::upload_target(host->titan, request.path, titan.mime, titan.size == 0);
+    if (auto* rejection = std::get_if<gemini::Rejection>(&target)) return header_only(rejection->status, rejection->meta);
+
+    Upload upload;
+    upload.host = static_cast<std::size_t>(host - hosts_.data());
+    upload.host_name = request.host;
+    upload.port = request.port;
+    upload.path = request.path;
+    upload.target = std::get<upload::Target>(std::move(target));
+    upload.size = titan.size;
+    upload.by = std::get<std::string>(std::move(by));
+    upload.min_rate = host->titan.min_rate;
+    return upload;
 }
 
 Reply Site::respond(std::string_view line, std::uint16_t local_port, const ClientCertificate* certificate) const {
