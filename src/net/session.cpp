@@ -332,6 +332,10 @@ awaitable<Body> Session::read_body(site::Upload& upload, std::size_t line_length
                            std::chrono::milliseconds(static_cast<std::int64_t>(1000.0 * static_cast<double>(size) /
                                                                                upload.min_rate));
     connection_.deadline = Clock::now() + allowance;
+    // A client that ends its stream mid-body without close_notify (a TCP half-close) is told
+    // why, as one that sends close_notify is: OpenSSL would otherwise take the end for a fatal
+    // error and send nothing more.
+    SSL_set_options(ssl_.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
     while (upload.body.size() < size) {
         const std::size_t have = upload.body.size();
         const std::size_t room = std::min<std::size_t>(size - have, 16384);
