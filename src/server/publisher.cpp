@@ -57,6 +57,34 @@ void refuse_unless_file_or_missing(UploadDirectory::Kind kind, const std::string
     }
 }
 
+// A deletion or an edit through the page's URL (NAME.gmi) means whichever file serves it.
+void resolve_either(const UploadDirectory& dir, upload::Target& target) {
+    if (target.format != upload::Format::either) return;
+    target.format = upload::Format::gemtext;
+    if (dir.kind(target.file_name()) == UploadDirectory::Kind::missing) target.format = upload::Format::plain_text;
+}
+
+// ";edit": the document's file as written, front matter and all, to be edited and sent back.
+site::Reply source_of(const UploadDirectory& dir, upload::Target target, const std::string& path) {
+    resolve_either(dir, target);
+    const std::string name = target.file_name();
+    const auto kind = dir.kind(name);
+    refuse_unless_file_or_missing(kind, "/" + target.file_path());
+    if (kind == UploadDirectory::Kind::missing)
+        throw Refusal(Status::not_found, "Nothing to edit at " + path + " yet: upload to it to make it");
+    const std::string bytes = dir.read(name);
+    if (!syndication::has_front_matter(bytes))
+        refuse("/" + target.file_path() + " is not a document (no front matter); uploads do not edit it");
+    site::Reply reply;
+    reply.status = Status::success;
+    reply.owned = gemini::response_header(Status::success, target.format == upload::Format::plain_text
+                                                               ? "text/plain; charset=utf-8"
+                                                               : "text/gemini; charset=utf-8") +
+                  bytes;
+    reply.bytes = reply.owned;
+    return reply;
+}
+
 }  // namespace
 
 Publisher::Publisher(const config::Config& config, Install install, Expect expect)
@@ -89,6 +117,7 @@ site::Reply Publisher::publish_or_throw(const site::Upload& upload) {
         refuse("Uploads do not go into /" + target.rel_dir + "/ any more");
 
     UploadDirectory dir(host.root, target.rel_dir);
+    if (upload.edit) return source_of(dir, target, upload.path);
     const bool deletion = upload.size == 0;
     capsule::HostEdit edit;
     edit.host = static_cast<std::size_t>(host_it - hosts.begin());
@@ -98,10 +127,7 @@ site::Reply Publisher::publish_or_throw(const site::Upload& upload) {
     std::optional<upload::Prepared> prepared;
 
     if (deletion) {
-        if (target.format == upload::Format::either) {  // through the page's URL: whichever file it is
-            target.format = upload::Format::gemtext;
-            if (dir.kind(target.file_name()) == UploadDirectory::Kind::missing) target.format = upload::Format::plain_text;
-        }
+        resolve_either(dir, target);
         const std::string name = target.file_name();
         const auto kind = dir.kind(name);
         refuse_unless_file_or_missing(kind, "/" + target.file_path());
@@ -115,6 +141,12 @@ site::Reply Publisher::publish_or_throw(const site::Upload& upload) {
         deleted.insert(deleted.end(), gone.begin(), gone.end());
         edit.name = name;
     } else {
+        // Text sent to a gemtext document's page edits it: Lagrange's editor sends text/plain
+        // whatever the page is (a new NAME.gmi of text/plain is a plain-text document).
+        if (target.format == upload::Format::plain_text && upload.path.ends_with(".gmi") &&
+            dir.kind(target.stem + ".gmi") != UploadDirectory::Kind::missing &&
+            dir.kind(target.stem + ".txt") == UploadDirectory::Kind::missing)
+            target.format = upload::Format::gemtext;
         const std::string name = target.file_name();
         const auto kind = dir.kind(name);
         refuse_unless_file_or_missing(kind, "/" + target.file_path());

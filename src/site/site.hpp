@@ -65,7 +65,8 @@ struct Upload {
     std::string path;                   // the request's decoded path
     upload::Target target;
     std::uint64_t size = 0;             // body bytes; 0 deletes
-    std::string by;                     // "token", or the client certificate's fingerprint
+    bool edit = false;                  // ";edit": no body, the document's source is asked for
+    std::string by;                     // "token", the client certificate's fingerprint, or "-"
     double min_rate = 4096;             // the host's titan.min_rate, bytes per second
     std::string body;                   // filled in once read
 };
@@ -87,7 +88,9 @@ public:
     /// rules are a Gemini request's (59, and 53 for a host or port not served); then titan
     /// disabled for the host 59; no token or certificate 60, not accepted 61, an allowed
     /// certificate outside its dates 62 (upload/authorisation.hpp); a size over titan.max_size
-    /// 59; a target refused by upload_target 59. Never throws for any input.
+    /// 59; a target refused by upload_target 59. An ";edit" request (no body: the source of a
+    /// document in titan.paths is asked for) needs what reading the page needs, its zone's
+    /// certificate if it is in one, and no token. Never throws for any input.
     std::variant<Reply, Upload> admit_upload(std::string_view line, std::uint16_t local_port,
                                              const ClientCertificate* certificate = nullptr) const;
 

@@ -49,11 +49,11 @@ def titan_line(server, path, size, token=TOKEN, mime=None, host="localhost"):
     return line
 
 
-def upload(server, path, body, token=TOKEN, mime=None, size=None, context=None):
+def upload(server, path, body, token=TOKEN, mime=None, size=None, context=None, host="localhost"):
     """One Titan upload, the header and the body in one write; the whole response."""
     body = body.encode("utf-8") if isinstance(body, str) else body
-    line = titan_line(server, path, len(body) if size is None else size, token, mime)
-    with tls_connect(server.port, context=context) as s:
+    line = titan_line(server, path, len(body) if size is None else size, token, mime, host)
+    with tls_connect(server.port, sni=host, context=context) as s:
         s.sendall(line.encode("utf-8") + b"\r\n" + body)
         raw, close_notify = read_all(s)
     return Response(raw, close_notify)
@@ -206,6 +206,37 @@ class Publishing(unittest.TestCase):
         self.assertEqual(r.status, 59)
         self.assertIn('duplicate id "forsta"', r.meta)
         self.assertIn("forsta.txt", r.meta)
+
+    def test_edit_page_with_titan_as_lagrange_does_it(self):
+        # Lagrange's "Edit Page with Titan": the page's source asked for with ";edit" (no size, no
+        # token), then the edited text sent back to the page's URL, always as text/plain.
+        edit = "titan://localhost:%d/artiklar/forsta.gmi;edit" % self.server.port
+        r = request(self.server.port, edit)
+        self.assertEqual((r.header, r.body.decode()), ("20 text/plain; charset=utf-8", ARTICLE))
+        edited = r.body.decode().replace("Ett stycke om något.", "Ett nytt stycke.")
+        r = upload(self.server, "/artiklar/forsta.gmi", edited, mime="text/plain")
+        self.assertEqual(r.header, "30 " + self.server.url("/artiklar/forsta.gmi"))
+        self.assertIn("Ett nytt stycke.".encode(), self.get("/artiklar/forsta.gmi").body)
+        entry = next(e for e in feed_entries(self.server) if e.title == "Den första")
+        self.assertEqual(entry.published, "2024-05-01T08:00:00+02:00")
+        self.assertNotEqual(entry.updated, entry.published)
+        # A gemtext document edited the same way stays gemtext.
+        note = "+++\ntitle = \"Not\"\npublished = 2024-01-01\n+++\n# Not\n\n* en punkt\n"
+        self.assertEqual(upload(self.server, "/extra/not.gmi", note).status, 30)
+        r = request(self.server.port, "titan://localhost:%d/extra/not.gmi;edit" % self.server.port)
+        self.assertEqual((r.header, r.body.decode()), ("20 text/gemini; charset=utf-8", note))
+        r = upload(self.server, "/extra/not.gmi", note.replace("en punkt", "två punkter"), mime="text/plain")
+        self.assertEqual(r.header, "30 " + self.server.url("/extra/not.gmi"))
+        self.assertIn(b"* tv\xc3\xa5 punkter", self.get("/extra/not.gmi").body)
+        self.assertFalse(os.path.exists(os.path.join(self.server.capsule, "extra", "not.txt")))
+        for path, header in (("/artiklar/saknas.gmi", "51 Nothing to edit at /artiklar/saknas.gmi yet: upload to it "
+                                                      "to make it"),
+                             ("/artiklar/ren.txt", "59 /artiklar/ren.txt is not a document (no front matter); uploads "
+                                                   "do not edit it"),
+                             ("/anteckningar/om.gmi", "59 Uploads go only into /artiklar/ or /extra/")):
+            with self.subTest(path=path):
+                r = request(self.server.port, "titan://localhost:%d%s;edit" % (self.server.port, path))
+                self.assertEqual(r.header, header)
 
     def test_each_upload_is_logged_and_the_token_never(self):
         mark = self.server.mark()
@@ -522,6 +553,50 @@ class CertificateUploads(unittest.TestCase):
         self.assertEqual(self.send(self.other, "annan").header, "61 Certificate not authorised to upload here")
         self.assertEqual(self.send(self.expired, "gammal").header, "62 Certificate not valid: expired or not yet valid")
         self.assertEqual(snapshot(self.server.capsule), before)
+
+
+class Settings(unittest.TestCase):
+    def test_check_refuses_upload_directories_it_could_not_write_at_their_line(self):
+        def linked(root):
+            capsule(root)
+            os.symlink("artiklar", os.path.join(root, "lankad"))
+        for paths, capsule_of, message in (
+                ('["saknas"]', capsule, r"titan\.paths: \S+/capsule/saknas does not exist"),
+                ('["lankad"]', linked, r"titan\.paths: \S+/capsule/lankad is a symbolic link"),
+                ('["artiklar/forsta.txt"]', capsule, r"titan\.paths: \S+/forsta\.txt is not a directory")):
+            with self.subTest(paths=paths):
+                server = KapselServer(capsule=capsule_of, extra_toml=titan_toml(paths=paths))
+                self.addCleanup(server.discard)
+                for command in ("check", "serve"):
+                    p = server.run(command)
+                    self.assertEqual(p.returncode, 2)
+                    self.assertRegex(p.stderr.decode(), r"server\.toml:\d+:\d+: " + message)
+
+    def test_each_host_has_its_own(self):
+        def two(root):
+            capsule(os.path.join(os.path.dirname(root), "a"))
+            capsule(os.path.join(os.path.dirname(root), "b"))
+        hosts = """\
+            [[host]]
+            names = ["a.test"]
+            root = "a"
+            [host.titan]
+            enabled = true
+            paths = ["artiklar"]
+            tokens = ["%s"]
+            [[host]]
+            names = ["b.test"]
+            root = "b"
+            """ % TOKEN
+        with KapselServer(capsule=two, hosts_toml=hosts) as server:
+            r = upload(server, "/artiklar/ny.txt", "Ny\n", mime="text/plain", host="a.test")
+            self.assertEqual(r.header, "30 gemini://a.test:%d/artiklar/ny.gmi" % server.port)
+            self.assertTrue(os.path.exists(os.path.join(server.dir, "a", "artiklar", "ny.txt")))
+            r = upload(server, "/artiklar/ny.txt", "Ny\n", mime="text/plain", host="b.test")
+            self.assertEqual(r.header, "59 Titan uploads are not enabled on this host")
+            self.assertFalse(os.path.exists(os.path.join(server.dir, "b", "artiklar", "ny.txt")))
+            self.assertTrue(os.path.isdir(os.path.join(server.dir, "a", ".kapsel")))
+            self.assertFalse(os.path.exists(os.path.join(server.dir, "b", ".kapsel")))
 
 
 if __name__ == "__main__":
