@@ -26,6 +26,7 @@ std::string Target::page_path() const { return "/" + rel_dir + "/" + stem + ".gm
 std::string Target::file_path() const { return rel_dir + "/" + file_name(); }
 
 Checked upload_target(const config::TitanSettings& titan, std::string_view path, std::string_view mime, bool deletion) {
+    if (!path.starts_with('/')) return refuse("Not an absolute path");  // request paths always are
     if (path == "/" || path == "/index.gmi") return refuse("The start page is not uploaded; articles go into " + upload_directories(titan));
     const auto slash = path.rfind('/');
     const std::string_view dir = path.substr(1, slash == 0 ? 0 : slash - 1);

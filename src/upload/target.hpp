@@ -41,7 +41,7 @@ using Checked = std::variant<Target, gemini::Rejection>;
 /// titan.paths (a subdirectory of one neither), a name other than NAME.txt or NAME.gmi, a NAME
 /// that is no slug ([a-z0-9][a-z0-9_-]*) or is "index" (a directory's start page), a mime other
 /// than text/plain and text/gemini, and text/gemini to a .txt (plain text goes to either URL
-/// of its page: NAME.gmi or NAME.txt).
+/// of its page: NAME.gmi or NAME.txt). Never throws, whatever `path` is.
 Checked upload_target(const config::TitanSettings& titan, std::string_view path, std::string_view mime, bool deletion);
 
 }  // namespace kapsel::upload

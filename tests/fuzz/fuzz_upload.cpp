@@ -7,7 +7,8 @@
 // - prepare_document: a refusal is 59 with a short META, and a "LINE: " it starts with is a line
 //   of the body sent; a document it makes reads as the build reads documents
 //   (parse_document_file), is served under the target's name when the body brought its own
-//   front matter, and holds every line of the body, in order, each where the LineMap says;
+//   front matter, and holds every line of the body, in order, each where the LineMap says
+//   (but an edit's `updated` line, which kapsel rewrites);
 //   a new document without front matter is published now, an edit is updated now.
 
 #include <cstdint>
@@ -88,16 +89,25 @@ void check_document(std::string_view body, std::optional<std::string_view> previ
     check(doc.meta.slug == p.slug);
     const bool sent_header = syndication::has_front_matter(body);
     if (sent_header) check(p.slug == target.stem);
-    // Every line sent is in the file, in order, where the map says; nothing else is the upload's.
+    // Every line sent is in the file, in order, where the map says, but an `updated` line kapsel
+    // rewrote; nothing else is the upload's.
     const auto file_lines = lines_of(p.bytes);
     std::size_t next = 1;
+    int rewritten = 0;
+    const auto skip_rewritten = [&](std::size_t upto) {
+        for (; next < upto; ++next) {
+            check(++rewritten == 1 && next <= body_lines.size() && body_lines[next - 1].starts_with("updated"));
+        }
+    };
     for (std::size_t f = 1; f <= file_lines.size(); ++f) {
         const auto line = p.lines.upload_line(static_cast<int>(f));
         if (!line) continue;
+        skip_rewritten(static_cast<std::size_t>(*line));
         check(static_cast<std::size_t>(*line) == next && next <= body_lines.size());
         check(file_lines[f - 1] == body_lines[next - 1]);
         ++next;
     }
+    skip_rewritten(body_lines.size() + 1);
     check(next == body_lines.size() + 1);
     const bool edit = previous && syndication::has_front_matter(*previous);
     if (!sent_header && !edit) check(doc.meta.published == now && !doc.meta.updated);

@@ -38,6 +38,8 @@ const std::vector<Row> rows = {
     {"/artiklar/ny.gmi", "image/png", true, "artiklar", "ny", Format::either, ""},  // a deletion: any mime
     {"/artiklar/ny.txt", "text/gemini", true, "artiklar", "ny", Format::plain_text, ""},
     // Refused, all 59.
+    {"", "text/gemini", false, "", "", Format::gemtext, "Not an absolute path"},  // never from a request
+    {"artiklar/x.gmi", "text/gemini", false, "", "", Format::gemtext, "Not an absolute path"},
     {"/", "text/gemini", false, "", "", Format::gemtext, "The start page is not uploaded; articles go into /artiklar/ or /blogg/2026/"},
     {"/index.gmi", "text/gemini", false, "", "", Format::gemtext, "The start page is not uploaded"},
     {"/artiklar/", "text/gemini", false, "", "", Format::gemtext, "/artiklar/ is a directory"},
