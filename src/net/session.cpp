@@ -415,8 +415,11 @@ awaitable<void> Session::upload(const site::Site& site, std::string_view line, s
                                       "Body longer than size=" + std::to_string(upload->size) + "; nothing written");
             leftover = true;
         } else {
-            connection_.deadline = Clock::now() + shared_.limits.response_timeout;
+            // Waiting for the publisher is the server's time, not the client's (uploads queue
+            // behind one another and behind reloads): the response's deadline starts after it.
+            connection_.deadline = Clock::time_point::max();
             reply = co_await publish(std::move(*upload));
+            connection_.deadline = Clock::now() + shared_.limits.response_timeout;
         }
     } else {
         reply = std::move(std::get<site::Reply>(admitted));

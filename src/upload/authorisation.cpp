@@ -26,16 +26,20 @@ std::variant<std::string, gemini::Rejection> authorise(const config::TitanSettin
                         std::find(titan.allow.begin(), titan.allow.end(), *who.fingerprint) != titan.allow.end();
     if (listed && who.certificate_valid_now) return std::string(*who.fingerprint);
 
+    const auto refuse = [](Status status, const char* meta) { return gemini::Rejection{status, meta}; };
     if (!who.token && !who.fingerprint) {
-        if (titan.allow.empty()) return gemini::Rejection{Status::client_certificate_required, "Uploading needs a token: add ;token=... to the URL"};
-        if (titan.tokens.empty()) return gemini::Rejection{Status::client_certificate_required, "Uploading needs a client certificate that may upload here"};
-        return gemini::Rejection{Status::client_certificate_required, "Uploading needs a token (;token=...) or a client certificate that may upload here"};
+        if (titan.allow.empty())
+            return refuse(Status::client_certificate_required, "Uploading needs a token: add ;token=... to the URL");
+        if (titan.tokens.empty())
+            return refuse(Status::client_certificate_required, "Uploading needs a client certificate that may upload here");
+        return refuse(Status::client_certificate_required,
+                      "Uploading needs a token (;token=...) or a client certificate that may upload here");
     }
-    if (listed) return gemini::Rejection{Status::certificate_not_valid, "Certificate not valid: expired or not yet valid"};
-    if (who.token) return gemini::Rejection{Status::certificate_not_authorised, "Token not accepted"};
-    return gemini::Rejection{Status::certificate_not_authorised,
-                             titan.tokens.empty() ? "Certificate not authorised to upload here"
-                                                  : "Certificate not authorised to upload here; send a token (;token=...)"};
+    if (listed) return refuse(Status::certificate_not_valid, "Certificate not valid: expired or not yet valid");
+    if (who.token) return refuse(Status::certificate_not_authorised, "Token not accepted");
+    return refuse(Status::certificate_not_authorised,
+                  titan.tokens.empty() ? "Certificate not authorised to upload here"
+                                       : "Certificate not authorised to upload here; send a token (;token=...)");
 }
 
 }  // namespace kapsel::upload

@@ -27,12 +27,14 @@ std::string Target::file_path() const { return rel_dir + "/" + file_name(); }
 
 Checked upload_target(const config::TitanSettings& titan, std::string_view path, std::string_view mime, bool deletion) {
     if (!path.starts_with('/')) return refuse("Not an absolute path");  // request paths always are
-    if (path == "/" || path == "/index.gmi") return refuse("The start page is not uploaded; articles go into " + upload_directories(titan));
+    if (path == "/" || path == "/index.gmi")
+        return refuse("The start page is not uploaded; articles go into " + upload_directories(titan));
     const auto slash = path.rfind('/');
     const std::string_view dir = path.substr(1, slash == 0 ? 0 : slash - 1);
     const std::string_view name = path.substr(slash + 1);
     if (name.empty()) return refuse(std::string(path) + " is a directory: upload to " + std::string(path) + "NAME.gmi");
-    if (std::find(titan.paths.begin(), titan.paths.end(), dir) == titan.paths.end()) return refuse("Uploads go only into " + upload_directories(titan));
+    if (std::find(titan.paths.begin(), titan.paths.end(), dir) == titan.paths.end())
+        return refuse("Uploads go only into " + upload_directories(titan));
 
     const bool txt = name.ends_with(".txt");
     if (!txt && !name.ends_with(".gmi"))
