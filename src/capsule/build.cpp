@@ -166,23 +166,16 @@ private:
     }
 
     void add_document(const SourceFile& file, const std::string& stem, bool plain) {
-        const std::string& bytes = file.bytes;
-        // Every document may become a feed entry, so XML 1.0's rules apply to all of them.
-        if (const auto bad = syn::find_disallowed_xml_char(bytes)) {
-            throw SourceError(file.display, text::line_number_at(bytes, bad->offset),
-                              "character " + syn::code_point_name(bad->code_point) +
-                                  " is not allowed in XML 1.0, so no feed could carry this document");
-        }
         Document doc;
         doc.display = file.display;
         doc.rel_dir = file.rel_dir;
         doc.plain = plain;
         try {
-            syn::DocumentSource source = syn::parse_document(bytes, stem);
-            doc.body = std::string(source.body);
-            doc.body_line = source.body_line;
-            doc.meta = std::move(source.meta);
-            if (plain) doc.text = syn::parse_plain_text(doc.body, source.body_line);
+            DocumentFile parsed = parse_document_file(file.bytes, stem, plain);
+            doc.body = std::move(parsed.body);
+            doc.body_line = parsed.body_line;
+            doc.meta = std::move(parsed.meta);
+            doc.text = std::move(parsed.text);
         } catch (const syn::DocumentError& e) {
             throw SourceError(file.display, e.line(), e.what());
         }
@@ -358,6 +351,10 @@ private:
                                                                      : "redirected by " + it->second));
             capsule_->add_gone(rule.path);
         }
+        // What uploads deleted: gone while nothing else claims the path.
+        for (const std::string& path : settings_.deleted)
+            if (!is_served(path) && !sources.contains(path) && !capsule_->is_gone(path) && !capsule_->redirect_for(path))
+                capsule_->add_gone(path);
     }
 
     // A prefix rule's from below `prefix` (a path ending in "/"), if any.
@@ -589,6 +586,23 @@ private:
 };
 
 }  // namespace
+
+DocumentFile parse_document_file(std::string_view bytes, std::string_view stem, bool plain) {
+    if (const auto bad = gemini::find_invalid_utf8(bytes))
+        throw syn::DocumentError(text::line_number_at(bytes, *bad), "invalid UTF-8");
+    // Every document may become a feed entry, so XML 1.0's rules apply to all of them.
+    if (const auto bad = syn::find_disallowed_xml_char(bytes))
+        throw syn::DocumentError(text::line_number_at(bytes, bad->offset),
+                                 "character " + syn::code_point_name(bad->code_point) +
+                                     " is not allowed in XML 1.0, so no feed could carry this document");
+    syn::DocumentSource source = syn::parse_document(bytes, stem);
+    DocumentFile doc;
+    doc.body = std::string(source.body);
+    doc.body_line = source.body_line;
+    doc.meta = std::move(source.meta);
+    if (plain) doc.text = syn::parse_plain_text(doc.body, source.body_line);
+    return doc;
+}
 
 BuildSettings build_settings(const config::HostSettings& host, const config::Config& config) {
     BuildSettings s;

@@ -13,6 +13,8 @@
 #include "capsule/mime_types.hpp"
 #include "capsule/source_tree.hpp"
 #include "config/config.hpp"
+#include "syndication/front_matter.hpp"
+#include "syndication/plain_text.hpp"
 
 namespace kapsel::capsule {
 
@@ -30,10 +32,28 @@ struct BuildSettings {
     /// taken from it instead of being made again (today: the mirror's HTML pages); the
     /// result is byte for byte what a build without it gives.
     std::shared_ptr<const Capsule> previous;
+    /// Paths whose documents uploads deleted (titan.state_file): each answers 52, unless
+    /// something serves it again (a file put back by hand, a new upload) or a rule redirects it.
+    std::vector<std::string> deleted;
 };
 
 /// The settings of `host` (of `config`) that the build takes.
 BuildSettings build_settings(const config::HostSettings& host, const config::Config& config);
+
+/// A document file as the build reads it, before the rest of the tree is known.
+struct DocumentFile {
+    syndication::FrontMatter meta;
+    std::string body;           // after the front matter, as authored
+    int body_line = 1;          // the line of the file the body starts on
+    syndication::PlainText text;  // plain-text documents only
+};
+
+/// One document file's own checks, exactly as the build makes them: valid UTF-8, XML 1.0
+/// characters, the front matter, a plain text's title line. `stem` is the file name without its
+/// extension (the default slug). Throws syndication::DocumentError at the line of the first
+/// problem; what depends on the rest of the tree (duplicate slugs and ids, related paths,
+/// aliases) the build checks.
+DocumentFile parse_document_file(std::string_view bytes, std::string_view stem, bool plain);
 
 /// Static files served as they are (MIME type from `mime`), documents with front matter
 /// converted to gemtext (and their plain text beside them), the generated entry list and one

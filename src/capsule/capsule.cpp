@@ -17,7 +17,7 @@ std::string error_text(const std::string& path, int line, const std::string& mes
 }  // namespace
 
 SourceError::SourceError(std::string path, int line, const std::string& message)
-    : std::runtime_error(error_text(path, line, message)), path_(std::move(path)), line_(line) {}
+    : std::runtime_error(error_text(path, line, message)), path_(std::move(path)), line_(line), message_(message) {}
 
 const Response* Capsule::find(std::string_view host, std::string_view path) const {
     const std::string key = path.empty() ? std::string("/") : std::string(path);

@@ -21,10 +21,12 @@ public:
     SourceError(std::string path, int line, const std::string& message);
     const std::string& path() const noexcept { return path_; }
     int line() const noexcept { return line_; }
+    const std::string& message() const noexcept { return message_; }  // without "PATH:LINE: "
 
 private:
     std::string path_;
     int line_;
+    std::string message_;
 };
 
 /// A complete response, header line and body in one buffer, so it goes out in one write.
@@ -114,19 +116,33 @@ private:
     std::size_t entry_count_ = 0;
 };
 
+/// A change to one host's capsule that is not on disk yet: an upload, built before it is
+/// written, so that only what builds is ever written.
+struct HostEdit {
+    std::size_t host = 0;                // index into config.hosts
+    std::string rel_dir;                 // "artiklar"
+    std::string name;                    // "x.txt"
+    std::optional<std::string> bytes;    // the file's new bytes; nullopt: removed
+    std::vector<std::string> deleted;    // the host's deleted paths (titan.state_file) with the edit
+};
+
 /// Reads the capsule tree of `host` into memory: static files, documents with front matter
 /// converted to gemtext (and their plain text beside them), the generated index list and one
 /// Atom feed per host name at /atom.xml. Dot-files are skipped; symlinks that lead outside the
 /// root are refused. Throws SourceError naming the file and line for any broken document;
-/// nothing is returned half-built. `previous`, the host's capsule before a reload (or null),
-/// lends what did not change (see BuildSettings::previous): the result is the same either way.
+/// nothing is returned half-built. The paths of titan.state_file answer 52. With `edit`, the
+/// tree read is changed by it before the build. `previous`, the host's capsule before a reload
+/// (or null), lends what did not change (see BuildSettings::previous): the result is the same
+/// either way.
 std::shared_ptr<const Capsule> load_capsule(const config::HostSettings& host, const config::Config& config,
+                                            const HostEdit* edit = nullptr,
                                             std::shared_ptr<const Capsule> previous = nullptr);
 
 /// Every host of `config`, loaded in parallel, in the order of config.hosts. When any fails,
 /// throws the error of the first (in that order) that did: nothing half-loaded is returned.
 /// `previous`: each host's capsule before a reload, by its first name (may be empty).
 std::vector<std::shared_ptr<const Capsule>> load_capsules(
-    const config::Config& config, const std::map<std::string, std::shared_ptr<const Capsule>, std::less<>>& previous = {});
+    const config::Config& config, const HostEdit* edit = nullptr,
+    const std::map<std::string, std::shared_ptr<const Capsule>, std::less<>>& previous = {});
 
 }  // namespace kapsel::capsule

@@ -9,23 +9,32 @@
 namespace kapsel::capsule {
 
 std::shared_ptr<const Capsule> load_capsule(const config::HostSettings& host, const config::Config& config,
-                                            std::shared_ptr<const Capsule> previous) {
+                                            const HostEdit* edit, std::shared_ptr<const Capsule> previous) {
+    SourceTree tree = read_source_tree(host.root);
     BuildSettings settings = build_settings(host, config);
     settings.previous = std::move(previous);
-    return build_capsule(read_source_tree(host.root), read_mime_types(), settings);
+    settings.deleted = read_deleted_paths(host.titan.state_file);
+    if (edit) {
+        edit_source_tree(tree, edit->rel_dir, edit->name, (host.root / edit->rel_dir / edit->name).string(), edit->bytes);
+        settings.deleted = edit->deleted;
+    }
+    return build_capsule(tree, read_mime_types(), settings);
 }
 
 std::vector<std::shared_ptr<const Capsule>> load_capsules(
-    const config::Config& config, const std::map<std::string, std::shared_ptr<const Capsule>, std::less<>>& previous) {
+    const config::Config& config, const HostEdit* edit,
+    const std::map<std::string, std::shared_ptr<const Capsule>, std::less<>>& previous) {
+    const auto edit_of = [edit](std::size_t i) { return edit && edit->host == i ? edit : nullptr; };
     const auto previous_of = [&](const config::HostSettings& host) -> std::shared_ptr<const Capsule> {
         const auto it = previous.find(host.names.front());
         return it == previous.end() ? nullptr : it->second;
     };
-    if (config.hosts.size() == 1) return {load_capsule(config.hosts.front(), config, previous_of(config.hosts.front()))};
+    if (config.hosts.size() == 1)
+        return {load_capsule(config.hosts.front(), config, edit_of(0), previous_of(config.hosts.front()))};
     std::vector<std::future<std::shared_ptr<const Capsule>>> loads;
-    for (const auto& host : config.hosts)
-        loads.push_back(std::async(std::launch::async, [&host, &config, old = previous_of(host)] {
-            return load_capsule(host, config, old);
+    for (std::size_t i = 0; i < config.hosts.size(); ++i)
+        loads.push_back(std::async(std::launch::async, [&config, i, e = edit_of(i), old = previous_of(config.hosts[i])] {
+            return load_capsule(config.hosts[i], config, e, old);
         }));
     std::vector<std::shared_ptr<const Capsule>> capsules;
     std::exception_ptr first_failure;

@@ -6,6 +6,8 @@
 #include <system_error>
 
 #include "capsule/capsule.hpp"
+#include "capsule/deleted_paths.hpp"
+#include "syndication/document_error.hpp"
 
 namespace kapsel::capsule {
 namespace {
@@ -86,6 +88,50 @@ SourceTree read_source_tree(const std::filesystem::path& root) {
     SourceTree tree;
     TreeReader(tree).run(root);
     return tree;
+}
+
+// The walk's order: depth first, each directory's entries sorted by name, which is the order
+// of the paths' components compared one by one.
+std::vector<std::string> components(const std::string& rel_dir, const std::string& name) {
+    std::vector<std::string> out;
+    for (std::size_t start = 0; start < rel_dir.size();) {
+        const std::size_t end = std::min(rel_dir.find('/', start), rel_dir.size());
+        out.push_back(rel_dir.substr(start, end - start));
+        start = end + 1;
+    }
+    out.push_back(name);
+    return out;
+}
+
+void edit_source_tree(SourceTree& tree, const std::string& rel_dir, const std::string& name, const std::string& display,
+                      std::optional<std::string> bytes) {
+    const auto key = components(rel_dir, name);
+    auto it = std::find_if(tree.files.begin(), tree.files.end(),
+                           [&](const SourceFile& f) { return components(f.rel_dir, f.name) >= key; });
+    const bool present = it != tree.files.end() && it->rel_dir == rel_dir && it->name == name;
+    if (!bytes) {
+        if (present) tree.files.erase(it);
+    } else if (present) {
+        it->bytes = std::move(*bytes);
+    } else {
+        tree.files.insert(it, SourceFile{rel_dir, name, display, std::move(*bytes)});
+    }
+}
+
+std::vector<std::string> read_deleted_paths(const std::filesystem::path& state_file) {
+    std::ifstream in(state_file, std::ios::binary);
+    if (!in) {
+        std::error_code ec;
+        if (!std::filesystem::exists(std::filesystem::symlink_status(state_file, ec))) return {};
+        throw SourceError(state_file.string(), 0, "cannot open the deletions' state file");
+    }
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (in.bad()) throw SourceError(state_file.string(), 0, "cannot read the deletions' state file");
+    try {
+        return parse_deleted_paths(text);
+    } catch (const syndication::DocumentError& e) {
+        throw SourceError(state_file.string(), e.line(), e.what());
+    }
 }
 
 MimeTable read_mime_types() {

@@ -3,6 +3,7 @@
 /// build (build.hpp) is a pure function of bytes. Also Debian's /etc/mime.types.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,16 @@ struct SourceTree {
 /// leads outside, loops or is broken; sockets, FIFOs and devices are never content. Throws
 /// SourceError naming the file.
 SourceTree read_source_tree(const std::filesystem::path& root);
+
+/// `tree` with the file `rel_dir`/`name` given `bytes` (replaced, or added where the walk would
+/// have found it) or, with nullopt, removed: an upload built before anything is written.
+/// `display` names a new file in messages.
+void edit_source_tree(SourceTree& tree, const std::string& rel_dir, const std::string& name, const std::string& display,
+                      std::optional<std::string> bytes);
+
+/// The paths uploads deleted, from `state_file` (capsule/deleted_paths.hpp); none when it does
+/// not exist. Throws SourceError naming it when it cannot be read or a line is malformed.
+std::vector<std::string> read_deleted_paths(const std::filesystem::path& state_file);
 
 /// The built-in table with Debian's /etc/mime.types over it, where present.
 MimeTable read_mime_types();

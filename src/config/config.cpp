@@ -72,13 +72,14 @@ Config parse_config(std::string_view text, const std::filesystem::path& file) {
     if (several && top.get("feed")) top.fail_at("feed", "with [[host]] tables, each host's feed goes in [host.feed]");
     read_table(top, "feed", [&](TableReader& r) { read_feed_table(r, single.feed); });
     read_table(top, "log", [&](TableReader& r) { read_log_table(r, config.log, base); });
-    for (const char* table : {"zone", "redirect", "gone", "web"})
+    for (const char* table : {"zone", "redirect", "gone", "web", "titan"})
         if (several && top.get(table))
             top.fail_at(table, std::string("with [[host]] tables, each host's ") + table + " goes in its [[host]] ([host." +
                                    table + "])");
     read_zone_tables(top, single.zones);
     read_rule_tables(top, single.redirects, single.gone);
     read_web_table(top, single.web, single.root, base);
+    read_titan_table(top, single.titan, single.root, base);
 
     if (several) {
         const auto tables = top.tables("host");
@@ -106,6 +107,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& file) {
     for (HostSettings& h : config.hosts) {
         if (h.feed.title.empty()) h.feed.title = h.names.front();
         if (h.feed.authority.empty()) h.feed.authority = h.names.front() + ",2023";
+        if (h.titan.state_file.empty()) h.titan.state_file = h.root / ".kapsel" / "deleted";
     }
     return config;
 }

@@ -148,6 +148,22 @@ struct ZoneSettings {
     std::vector<std::string> allow;  // SHA-256 fingerprints, "AB:CD:..."; empty: any valid certificate
 };
 
+/// Titan uploads into a host's capsule ([titan], or [host.titan] with [[host]] tables): who may
+/// upload (a token, or a client certificate's fingerprint), where, and how much.
+struct TitanSettings {
+    bool enabled = false;
+    /// Capsule directories uploads may write into (relative to the root, no slash at either end).
+    std::vector<std::string> paths;
+    std::uint64_t max_size = 1024 * 1024;  // bytes of body; a larger size is refused before any is read
+    std::vector<std::string> tokens;       // accepted ;token= values
+    std::vector<std::string> allow;        // SHA-256 fingerprints, "AB:CD:..." (as ZoneSettings::allow)
+    /// The slowest body accepted, in bytes per second: the body's deadline is
+    /// server.request_timeout + size / min_rate after its first byte could arrive.
+    double min_rate = 4096;
+    /// Paths deleted by uploads (size=0), which answer 52; absolute. Default: ROOT/.kapsel/deleted.
+    std::filesystem::path state_file;
+};
+
 /// A client certificate's SHA-256 fingerprint in kapsel's one form ("AB:CD:...", 32 bytes), from
 /// 64 hex digits with or without colons, any case; std::invalid_argument when it is not one.
 std::string normalise_fingerprint(std::string_view text);
@@ -166,6 +182,7 @@ struct HostSettings {
     std::vector<RedirectRule> redirects;
     std::vector<GoneRule> gone;
     std::optional<WebSettings> web;
+    TitanSettings titan;
     /// Where its keys were written: "" for the single-host form, else "host[N]" (see key()).
     std::string table;
 

@@ -1,4 +1,4 @@
-// [[host]]: one capsule, its names, certificate and feed.
+// [[host]]: one capsule, its names, certificate, feed, zones, rules, mirror and uploads.
 
 #include <set>
 
@@ -30,6 +30,7 @@ void read_host_table(TableReader& r, HostSettings& h, const std::filesystem::pat
     read_zone_tables(r, h.zones);
     read_rule_tables(r, h.redirects, h.gone);
     read_web_table(r, h.web, h.root, base);
+    read_titan_table(r, h.titan, h.root, base);
 }
 
 }  // namespace kapsel::config

@@ -96,6 +96,9 @@ void read_host_table(TableReader& r, HostSettings& out, const std::filesystem::p
 void read_zone_tables(TableReader& parent, std::vector<ZoneSettings>& out);
 /// The [[redirect]] and [[gone]] tables of `parent`.
 void read_rule_tables(TableReader& parent, std::vector<RedirectRule>& redirects, std::vector<GoneRule>& gone);
+/// The [titan] table of `parent`: uploads into the capsule `root`.
+void read_titan_table(TableReader& parent, TitanSettings& out, const std::filesystem::path& root,
+                      const std::filesystem::path& base);
 /// The [web] table of `parent`: the mirror of a host whose capsule is `root`.
 void read_web_table(TableReader& parent, std::optional<WebSettings>& out, const std::filesystem::path& root,
                     const std::filesystem::path& base);

@@ -90,6 +90,13 @@ std::optional<Rejection> read_parameters(std::string_view parameters, TitanUploa
         const auto end = parameters.find(';', start);
         const std::string_view pair = parameters.substr(start, end == std::string_view::npos ? end : end - start);
         if (pair.empty()) return bad_request("empty parameter");
+        if (pair == "edit") {
+            if (upload.edit) return bad_request("duplicate edit parameter");
+            upload.edit = true;
+            if (end == std::string_view::npos) break;
+            start = end + 1;
+            continue;
+        }
         const auto equals = pair.find('=');
         if (equals == std::string_view::npos) return bad_request("parameter without '='");
         const std::string_view name = pair.substr(0, equals);
@@ -115,7 +122,8 @@ std::optional<Rejection> read_parameters(std::string_view parameters, TitanUploa
         if (end == std::string_view::npos) break;
         start = end + 1;
     }
-    if (!have_size) return bad_request("missing size parameter");
+    if (upload.edit && (have_size || have_mime)) return bad_request("an edit request has no size or mime");
+    if (!have_size && !upload.edit) return bad_request("missing size parameter");
     return std::nullopt;
 }
 

@@ -21,6 +21,10 @@ struct TitanUpload {
     std::uint64_t size = 0;           // required; 0 is valid (servers take it as deletion)
     std::string mime = "text/gemini";  // "type/subtype", lower case; the default when absent
     std::optional<std::string> token;  // percent-decoded; absent when not sent
+    /// ";edit" instead of a size: no body follows, the client asks for the resource's source to
+    /// edit and upload again (Lagrange's "Edit Page with Titan"; not in the spec, a de facto
+    /// extension). Size stays 0 and mime the default.
+    bool edit = false;
 };
 
 using ParsedTitan = std::variant<TitanUpload, Rejection>;
@@ -40,7 +44,8 @@ using ParsedTitan = std::variant<TitanUpload, Rejection>;
 ///   without '=', a duplicate, or a name other than size, mime and token (the spec: "no other
 ///   parameters are used"; refusing them also stops a misspelt "tokn=" from uploading without
 ///   the token the user meant);
-/// - size missing, not plain decimal digits (no sign, no escapes), with leading zeros ("0"
+/// - "edit" (a name alone, without '=') together with size or mime, or twice;
+/// - size missing (unless edit), not plain decimal digits (no sign, no escapes), with leading zeros ("0"
 ///   itself is fine), or above 2^64 - 1;
 /// - mime, percent-decoded, not exactly type "/" subtype of RFC 6838 restricted-name
 ///   characters (1–127 each). A decoded ';' ("text/plain%3Bcharset=utf-8") is refused rather

@@ -2,7 +2,9 @@
 
 #include "net/session.hpp"
 
+#include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -26,6 +28,7 @@
 #include "net/socket_bio.hpp"
 #include "net/worker.hpp"
 #include "site/access_log.hpp"
+#include "text/ascii.hpp"
 
 namespace kapsel::net {
 namespace {
@@ -36,6 +39,24 @@ using asio::awaitable;
 struct SslFree {
     void operator()(SSL* ssl) const { SSL_free(ssl); }
 };
+
+/// How reading an upload's body ended.
+enum class Body {
+    whole,       // exactly `size` bytes, and nothing after them yet
+    too_short,   // the client closed (or the connection failed) before `size` bytes
+    too_long,    // more than `size` bytes had arrived by the end of the body
+    cut,         // the body's deadline passed (or the server is stopping)
+};
+
+bool is_titan(std::string_view line) {
+    return line.size() >= 6 && text::equals_ignoring_case(line.substr(0, 6), "titan:");
+}
+
+// "30 gemini://…" of a reply, for the log.
+std::string_view header_of(const site::Reply& reply) {
+    const auto end = reply.bytes.find("\r\n");
+    return reply.bytes.substr(0, end == std::string_view::npos ? reply.bytes.size() : end);
+}
 
 class Session {
 public:
@@ -70,6 +91,9 @@ private:
     bool unread_input(std::size_t line_length);
     awaitable<void> linger();
     site::Reply decide(const site::Site& site, std::string_view line, gemini::LineState state);
+    awaitable<void> upload(const site::Site& site, std::string_view line, std::size_t line_length);
+    awaitable<Body> read_body(site::Upload& upload, std::size_t line_length);
+    awaitable<site::Reply> publish(site::Upload upload);
     void read_client_certificate();
     void log(std::string_view request, const site::Reply* reply, std::size_t sent);
 
@@ -295,6 +319,119 @@ site::Reply Session::decide(const site::Site& site, std::string_view line, gemin
     }
 }
 
+// The bytes of the body that came with the request line are its first; the rest is read to
+// exactly `size` and never beyond it.
+awaitable<Body> Session::read_body(site::Upload& upload, std::size_t line_length) {
+    const auto size = static_cast<std::size_t>(upload.size);  // at most titan.max_size
+    const std::string_view early = std::string_view(request_).substr(std::min(request_.size(), line_length + 2));
+    if (early.size() > size) co_return Body::too_long;
+    upload.body.assign(early);
+    // A body's own deadline: the request's allowance, and as long again as the slowest rate
+    // accepted needs for this size.
+    const auto allowance = shared_.limits.request_timeout +
+                           std::chrono::milliseconds(static_cast<std::int64_t>(1000.0 * static_cast<double>(size) /
+                                                                               upload.min_rate));
+    connection_.deadline = Clock::now() + allowance;
+    // A client that ends its stream mid-body without close_notify (a TCP half-close) is told
+    // why, as one that sends close_notify is: OpenSSL would otherwise take the end for a fatal
+    // error and send nothing more.
+    SSL_set_options(ssl_.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
+    while (upload.body.size() < size) {
+        const std::size_t have = upload.body.size();
+        const std::size_t room = std::min<std::size_t>(size - have, 16384);
+        upload.body.resize(have + room);
+        int n = 0;
+        const TlsStep step = co_await tls_step("reading an upload's body", [&] {
+            return n = SSL_read(ssl_.get(), upload.body.data() + have, static_cast<int>(room));
+        });
+        upload.body.resize(have + (step == TlsStep::done ? static_cast<std::size_t>(n) : 0));
+        if (step == TlsStep::cut) co_return Body::cut;
+        if (step != TlsStep::done) co_return Body::too_short;  // closed or broken before the end
+    }
+    // What has arrived beyond the size by now, decrypted or not (a close_notify is no byte).
+    ERR_clear_error();
+    char probe = 0;
+    const int r = SSL_read(ssl_.get(), &probe, 1);
+    ERR_clear_error();
+    co_return r > 0 ? Body::too_long : Body::whole;
+}
+
+// The publisher works on the server's control thread; its answer comes back to this worker
+// through a timer it cancels here, so the coroutine resumes on its own thread.
+awaitable<site::Reply> Session::publish(site::Upload upload) {
+    if (!shared_.publish) co_return site::header_only(gemini::Status::temporary_failure, "Uploads are not taken now");
+    struct Pending {
+        explicit Pending(asio::io_context& context) : timer(context, asio::steady_timer::time_point::max()) {}
+        asio::steady_timer timer;
+        std::optional<site::Reply> reply;
+    };
+    auto pending = std::make_shared<Pending>(worker_.context());
+    shared_.publish(std::move(upload), [pending, &context = worker_.context()](site::Reply reply) {
+        asio::post(context, [pending, reply = std::move(reply)]() mutable {
+            pending->reply = std::move(reply);
+            pending->timer.cancel();
+        });
+    });
+    while (!pending->reply) {
+        asio::error_code ec;
+        co_await pending->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    co_return std::move(*pending->reply);
+}
+
+// A Titan request: refused from its line, or its body read and the upload published; answered
+// either way, and logged with who sent it, where, how much and what came of it.
+awaitable<void> Session::upload(const site::Site& site, std::string_view line, std::size_t line_length) {
+    std::variant<site::Reply, site::Upload> admitted;
+    if (const unsigned wait_seconds = shared_.rate_limiter.take(limit_key_, Clock::now())) {
+        admitted = site::header_only(gemini::Status::slow_down, std::to_string(wait_seconds));
+    } else {
+        try {
+            admitted = site.admit_upload(line, local_port_, certificate_ ? &*certificate_ : nullptr);
+        } catch (const std::exception& e) {
+            spdlog::error("{}: judging an upload failed: {}", client_, e.what());
+            admitted = site::header_only(gemini::Status::temporary_failure, "Internal server error");
+        }
+    }
+    site::Reply reply;
+    bool leftover = false;  // input to discard after the answer
+    auto* upload = std::get_if<site::Upload>(&admitted);
+    std::string what;       // for the log: by whom, to where, how much
+    if (upload) {
+        what = " (" + upload->by + ") to " + upload->path;
+        const Body body = co_await read_body(*upload, line_length);
+        what += ", " + std::to_string(upload->body.size()) + " of " + std::to_string(upload->size) + " bytes";
+        if (body == Body::cut) {
+            spdlog::info("upload from {}{}: cut at its deadline, nothing written", client_, what);
+            log(line, nullptr, 0);
+            co_return;
+        }
+        if (body == Body::too_short) {
+            reply = site::header_only(gemini::Status::bad_request,
+                                      "Body shorter than size=" + std::to_string(upload->size) + ": " +
+                                          std::to_string(upload->body.size()) + " bytes came before the end");
+        } else if (body == Body::too_long) {
+            reply = site::header_only(gemini::Status::bad_request,
+                                      "Body longer than size=" + std::to_string(upload->size) + "; nothing written");
+            leftover = true;
+        } else {
+            // Waiting for the publisher is the server's time, not the client's (uploads queue
+            // behind one another and behind reloads): the response's deadline starts after it.
+            connection_.deadline = Clock::time_point::max();
+            reply = co_await publish(std::move(*upload));
+            connection_.deadline = Clock::now() + shared_.limits.response_timeout;
+        }
+    } else {
+        reply = std::move(std::get<site::Reply>(admitted));
+        leftover = unread_input(line_length);  // the body, sent at once, is not read
+    }
+    bool whole = co_await write_all(reply.bytes) == TlsStep::done;
+    if (whole) whole = co_await close_notify() == TlsStep::done;
+    log(line, &reply, whole ? reply.bytes.size() : 0);
+    spdlog::info("upload from {}{}: {}", client_, what, header_of(reply));
+    if (whole && leftover) co_await linger();
+}
+
 void Session::log(std::string_view request, const site::Reply* reply, std::size_t sent) {
     spdlog::logger* access_log = worker_.access_log();
     if (!access_log) return;
@@ -340,6 +477,10 @@ awaitable<void> Session::run() {
     // Hold this worker's site for as long as its bytes are being written, even if a
     // reload replaces it meanwhile.
     const auto site = worker_.site();
+    if (state == gemini::LineState::complete && is_titan(line)) {
+        co_await upload(*site, line, line_length);
+        co_return;
+    }
     site::Reply reply = decide(*site, line, state);
     // Only a whole response ends with close_notify; a cut one ends without, so the client
     // can tell it was truncated (and the access log says 0 bytes).

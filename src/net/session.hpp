@@ -13,6 +13,10 @@
 ///   TLS handshake, then ACK at once     │
 ///   request line (≤ 1024 bytes + CRLF)  ┘
 ///     │
+///     ├─ a titan:// line: admitted or refused by the site (rate limit first) before any body
+///     │  byte is read; the body read to exactly its size within server.request_timeout +
+///     │  size ÷ titan.min_rate (passed: closed without a response, nothing written), then
+///     │  published on the server's control thread, which says what to answer
 ///     ▼                                 ┐
 ///   reply (rate limit, then site::Site) │ the response deadline, server.response_timeout,
 ///   close_notify                        │ counted from the request: when it passes, the

@@ -11,6 +11,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <span>
 #include <thread>
@@ -44,6 +45,9 @@ struct SharedState {
     limits::Admission admission;
     limits::RateLimiter rate_limiter;
     std::atomic<std::uint64_t> requests{0};
+    /// Publishes an upload whose body was read (server/publisher.hpp) away from the workers;
+    /// `done` gets the reply, on any thread. Set before the workers start.
+    std::function<void(site::Upload, std::function<void(site::Reply)> done)> publish;
 
     SharedState(Limits l, std::uint32_t max_connections, std::uint32_t max_per_address, double rate, double burst)
         : limits(l), admission(max_connections, max_per_address), rate_limiter(rate, burst) {}

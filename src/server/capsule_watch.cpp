@@ -66,6 +66,12 @@ void CapsuleWatch::add_tree(const std::filesystem::path& dir) {
     }
 }
 
+void CapsuleWatch::expect(const std::filesystem::path& file) {
+    // A few seconds: the event is read once the control thread is free again, after the
+    // upload's state is installed (and its web mirror written).
+    expected_.emplace_back(file.lexically_normal(), std::chrono::steady_clock::now() + std::chrono::seconds(5));
+}
+
 void CapsuleWatch::stop() {
     asio::error_code ignored;
     settle_timer_.cancel();
@@ -83,6 +89,8 @@ void CapsuleWatch::read_events() {
 }
 
 void CapsuleWatch::handle(const char* data, std::size_t size) {
+    const auto now = std::chrono::steady_clock::now();
+    std::erase_if(expected_, [&](const auto& e) { return e.second <= now; });
     bool changed = false;
     for (std::size_t offset = 0; offset + sizeof(inotify_event) <= size;) {
         inotify_event event;
@@ -96,8 +104,12 @@ void CapsuleWatch::handle(const char* data, std::size_t size) {
         // One directory can hold a watched file and be a capsule directory at once.
         if (const auto f = file_watches_.find(event.wd); f != file_watches_.end())
             changed |= std::find(f->second.begin(), f->second.end(), name) != f->second.end();
-        if (watches_.contains(event.wd) && !(event.mask & IN_IGNORED))
-            changed |= !ignorable(name) || (event.mask & (IN_DELETE_SELF | IN_MOVE_SELF));
+        if (const auto tree = watches_.find(event.wd); tree != watches_.end() && !(event.mask & IN_IGNORED)) {
+            const auto file = (tree->second / std::string(name)).lexically_normal();
+            const bool ours = !name.empty() && std::any_of(expected_.begin(), expected_.end(),
+                                                           [&](const auto& e) { return e.first == file && e.second > now; });
+            changed |= (!ignorable(name) && !ours) || (event.mask & (IN_DELETE_SELF | IN_MOVE_SELF));
+        }
     }
     if (!changed) return;
     // Wait until the writes settle, then reload once.

@@ -33,6 +33,9 @@ public:
 
     /// Watches anew (after a reload: directories come and go, roots and files may move).
     void rewatch(WatchList what);
+    /// The server itself is about to change `file` (an upload, whose new state it installs
+    /// itself): changes to it in the next few seconds ask for no reload.
+    void expect(const std::filesystem::path& file);
     void stop();
     bool active() const { return descriptor_.is_open(); }
 
@@ -49,6 +52,7 @@ private:
     asio::steady_timer settle_timer_;
     std::unordered_map<int, std::filesystem::path> watches_;  // watch descriptor → tree directory
     std::unordered_map<int, std::vector<std::string>> file_watches_;  // directory watch → file names in it
+    std::vector<std::pair<std::filesystem::path, std::chrono::steady_clock::time_point>> expected_;  // file, until
     alignas(8) std::array<char, 16384> buffer_{};
 };
 

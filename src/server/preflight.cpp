@@ -113,6 +113,44 @@ void check_tls(const config::Config& c) {
             throw c.error_at("tls.ticket_key_file", *why);
 }
 
+// Titan's directories: each of titan.paths a real directory below the root (reached through
+// no symbolic link: uploads never go through one) that the serving account can write in, and
+// the state file's directory writable, or makeable where it is missing.
+void check_titan(const config::Config& c, const std::optional<Account>& account) {
+    for (const auto& host : c.hosts) {
+        if (!host.titan.enabled) continue;
+        for (const auto& rel : host.titan.paths) {
+            std::filesystem::path dir = host.root;
+            for (const auto& part : std::filesystem::path(rel)) {
+                dir /= part;
+                struct stat st {};
+                if (::lstat(dir.c_str(), &st) != 0)
+                    throw c.error_at(host.key_name("titan.paths"), host.key_name("titan.paths") + ": " + dir.string() +
+                                                                       " does not exist");
+                if (S_ISLNK(st.st_mode))
+                    throw c.error_at(host.key_name("titan.paths"),
+                                     host.key_name("titan.paths") + ": " + dir.string() +
+                                         " is a symbolic link, and uploads never go through one");
+                if (!S_ISDIR(st.st_mode))
+                    throw c.error_at(host.key_name("titan.paths"),
+                                     host.key_name("titan.paths") + ": " + dir.string() + " is not a directory");
+            }
+            if (!allowed(account, dir, W_OK | X_OK))
+                throw c.error_at(host.key_name("titan.paths"), host.key_name("titan.paths") + ": " + dir.string() +
+                                                                   " is not writable by " + who(account) +
+                                                                   ", who writes the uploads");
+        }
+        // The nearest directory that exists: the state file's own, or where serve will make it.
+        std::filesystem::path dir = host.titan.state_file.parent_path();
+        std::error_code ec;
+        while (!std::filesystem::exists(dir, ec) && dir.has_relative_path()) dir = dir.parent_path();
+        if (!allowed(account, dir, W_OK | X_OK))
+            throw c.error_at(host.key_name("titan.state_file"),
+                             host.key_name("titan.state_file") + ": " + dir.string() + " is not writable by " +
+                                 who(account) + ", who keeps the deleted paths in " + host.titan.state_file.string());
+    }
+}
+
 }  // namespace
 
 void preflight(const config::Config& config) {
@@ -120,6 +158,7 @@ void preflight(const config::Config& config) {
     check_access_log(config, account);
     check_export_dirs(config, account);
     check_tls(config);
+    check_titan(config, account);
 }
 
 }  // namespace kapsel::server

@@ -11,7 +11,9 @@ namespace kapsel::server {
 /// no account; started as root without an account to switch to (and no allow_root); the
 /// access log's directory is missing or not writable by the account that will write it (a
 /// rotated log is reopened as that account), or the log file is not; a host's certificate
-/// exists without its key, or the two do not load or match; the ticket key file is malformed.
+/// exists without its key, or the two do not load or match; the ticket key file is malformed; a
+/// Titan upload directory is missing, reached through a symbolic link or not writable by that
+/// account, or the directory of titan.state_file cannot be written or made.
 void preflight(const config::Config& config);
 
 }  // namespace kapsel::server

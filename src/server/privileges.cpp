@@ -62,7 +62,8 @@ std::string drop_privileges(const std::string& user, const std::string& group, b
 
 std::string restrict_file_access(const std::vector<std::filesystem::path>& readable,
                                  const std::vector<std::filesystem::path>& writable,
-                                 const std::vector<std::filesystem::path>& trees) {
+                                 const std::vector<std::filesystem::path>& trees,
+                                 const std::vector<std::filesystem::path>& replaceable) {
 #ifdef LANDLOCK_CREATE_RULESET_VERSION
     const long abi = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
     if (abi < 1) return "Landlock not available (" + std::string(std::strerror(errno)) + "): file access not restricted";
@@ -90,6 +91,9 @@ std::string restrict_file_access(const std::vector<std::filesystem::path>& reada
                                      LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_DIR |
                                      LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
                                      (abi >= 3 ? fs_truncate : 0));
+    for (const auto& path : replaceable)
+        rules.emplace_back(path, LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_WRITE_FILE |
+                                     LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REMOVE_FILE);
     for (const auto& [path, access] : rules) {
         landlock_path_beneath_attr rule{};
         rule.allowed_access = access;
@@ -119,11 +123,13 @@ std::string restrict_file_access(const std::vector<std::filesystem::path>& reada
     std::string line = "Landlock: file system limited to reading " + list;
     for (const auto& p : writable) line += "; writing files in " + p.string();
     for (const auto& p : trees) line += "; writing below " + p.string();
+    for (const auto& p : replaceable) line += "; replacing files in " + p.string();
     return line;
 #else
     (void)readable;
     (void)writable;
     (void)trees;
+    (void)replaceable;
     return "Landlock headers missing at build time: file access not restricted";
 #endif
 }

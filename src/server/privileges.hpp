@@ -18,11 +18,14 @@ std::uint64_t raise_descriptor_limit(std::uint64_t wanted);
 std::string drop_privileges(const std::string& user, const std::string& group, bool allow_root);
 
 /// Best effort: where the kernel offers Landlock, limits the process to reading the given
-/// paths, to creating and writing files in `writable` directories (the access log's), and to
+/// paths, to creating and writing files in `writable` directories (the access log's), to
 /// reading, writing, replacing and removing files and directories below `trees` (the web
-/// mirrors), and nothing else of the file system. Returns a line to log.
+/// mirrors), to creating, replacing and removing files (never directories) in `replaceable`
+/// directories (Titan's upload directories and its state file's), and nothing else of the file
+/// system. Returns a line to log.
 std::string restrict_file_access(const std::vector<std::filesystem::path>& readable,
                                  const std::vector<std::filesystem::path>& writable = {},
-                                 const std::vector<std::filesystem::path>& trees = {});
+                                 const std::vector<std::filesystem::path>& trees = {},
+                                 const std::vector<std::filesystem::path>& replaceable = {});
 
 }  // namespace kapsel::server

@@ -19,6 +19,7 @@
 #include "server/mirror_export.hpp"
 #include "server/preflight.hpp"
 #include "server/privileges.hpp"
+#include "server/publisher.hpp"
 #include "server/service_notify.hpp"
 #include "server/serving_state.hpp"
 #include "version.hpp"
@@ -81,6 +82,7 @@ private:
     void forget_idle_clients();
     void export_mirrors(const config::Config& config, const site::Site& site);
     void notify_aggregators(const config::Config& fresh, const site::Site& site);
+    void install_upload(std::shared_ptr<const site::Site> site);
 
     const ServeOptions& options_;
     config::Config config_;
@@ -97,6 +99,7 @@ private:
     std::map<std::filesystem::path, MirrorExport> mirrors_;  // export directory → its writer
     std::shared_ptr<const site::Site> site_;                 // what the workers serve now
     std::unique_ptr<FeedNotifier> notifier_;                 // made at the first notice
+    std::unique_ptr<Publisher> publisher_;                  // uploads, on control_'s thread
     ServiceNotify notify_;
     bool stopping_ = false;
 };
@@ -142,6 +145,17 @@ int RunningServer::run() {
     shared_ = std::make_unique<net::SharedState>(net::Limits{s.request_timeout, s.response_timeout}, s.max_connections,
                                                  s.max_connections_per_address, s.rate_limit_per_second,
                                                  s.rate_limit_burst);
+    // Uploads are published on this thread, one after another and between reloads, so the
+    // workers never wait for a build.
+    publisher_ = std::make_unique<Publisher>(
+        config_, [this](std::shared_ptr<const site::Site> site) { install_upload(std::move(site)); },
+        [this](const std::filesystem::path& file) {
+            if (watch_) watch_->expect(file);
+        },
+        [this] { return site_; });
+    shared_->publish = [this](site::Upload upload, std::function<void(site::Reply)> done) {
+        asio::post(control_, [this, upload = std::move(upload), done = std::move(done)] { done(publisher_->publish(upload)); });
+    };
 
     const unsigned count = s.workers ? s.workers : std::max(1u, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < count; ++i) workers_.push_back(std::make_unique<net::Worker>(*shared_, site, tls_));
@@ -163,7 +177,16 @@ int RunningServer::run() {
             std::filesystem::create_directories(host.web->export_dir);
             trees.push_back(host.web->export_dir);
         }
-    spdlog::info("{}", restrict_file_access(readable_paths(config_), writable, trees));
+    // Where uploads write, only where Titan is on: its directories and the state file's (made
+    // now, by the serving account), after the temporary files of a crash are removed.
+    Publisher::prepare_directories(config_);
+    std::vector<std::filesystem::path> replaceable;
+    for (const auto& host : config_.hosts) {
+        if (!host.titan.enabled) continue;
+        for (const auto& rel : host.titan.paths) replaceable.push_back(host.root / rel);
+        replaceable.push_back(host.titan.state_file.parent_path());
+    }
+    spdlog::info("{}", restrict_file_access(readable_paths(config_), writable, trees, replaceable));
     export_mirrors(config_, *site);
 
     for (auto& w : workers_) w->start();
@@ -269,7 +292,7 @@ void RunningServer::export_mirrors(const config::Config& config, const site::Sit
     }
 }
 
-// feed.notify: after a reload, the aggregators of every feed whose entries changed. A start
+// feed.notify: after a reload or an upload, the aggregators of every feed whose entries changed. A start
 // is the baseline and tells no one (see README, "Telling aggregators").
 void RunningServer::notify_aggregators(const config::Config& fresh, const site::Site& site) {
     std::vector<std::vector<std::string>> notify;
@@ -278,6 +301,17 @@ void RunningServer::notify_aggregators(const config::Config& fresh, const site::
     if (notices.empty()) return;
     if (!notifier_) notifier_ = std::make_unique<FeedNotifier>();
     notifier_->announce(std::move(notices));
+}
+
+// A site with an upload in it, built by the publisher from the current configuration: served
+// by every worker (each gets it before the upload's answer, posted after it, can reach a
+// client), and its web mirror written, before the publisher answers; aggregators are told after.
+void RunningServer::install_upload(std::shared_ptr<const site::Site> site) {
+    for (auto& w : workers_) w->set_site(site);
+    export_mirrors(config_, *site);
+    notify_aggregators(config_, *site);
+    site_ = site;
+    notify_.ready(status_line(*site));
 }
 
 void RunningServer::reload(const char* why) {
@@ -310,7 +344,7 @@ void RunningServer::reload_now(const char* why) {
     }
     try {
         auto fresh = read_config(options_);
-        auto site = load_site(fresh, site_.get());
+        auto site = load_site(fresh, nullptr, site_.get());
         // Certificates: new handshakes get a changed one; a broken pair keeps the old one.
         auto tls = load_tls(fresh, tls_options(fresh, config_.tls.session_tickets, ticket_keys_.get()), tls_.get());
         for (auto& w : workers_) {

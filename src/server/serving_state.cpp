@@ -32,18 +32,19 @@ std::string join(const std::vector<std::string>& items) {
 
 }  // namespace
 
-std::shared_ptr<const site::Site> load_site(const config::Config& config, const site::Site* previous) {
+std::shared_ptr<const site::Site> load_site(const config::Config& config, const capsule::HostEdit* edit,
+                                            const site::Site* previous) {
     std::map<std::string, std::shared_ptr<const capsule::Capsule>, std::less<>> before;
     if (previous)
         for (const auto& h : previous->hosts()) before.emplace(h.names.front(), h.capsule);
-    auto capsules = capsule::load_capsules(config, before);
+    auto capsules = capsule::load_capsules(config, edit, before);
     for (const auto& c : capsules)
         for (const auto& w : c->warnings()) spdlog::warn("{}", w);
     std::vector<site::HostSite> hosts;
     for (std::size_t i = 0; i < config.hosts.size(); ++i) {
         std::vector<site::Zone> zones;
         for (const auto& z : config.hosts[i].zones) zones.push_back({z.path, z.allow});
-        hosts.push_back({config.hosts[i].names, std::move(capsules[i]), std::move(zones)});
+        hosts.push_back({config.hosts[i].names, std::move(capsules[i]), std::move(zones), config.hosts[i].titan});
     }
     return std::make_shared<const site::Site>(std::move(hosts), config.server.public_port);
 }
@@ -63,10 +64,11 @@ net::TlsOptions tls_options(const config::Config& config, unsigned session_ticke
     net::TlsOptions o;
     o.session_tickets = keys ? session_tickets : 0;
     o.ticket_keys = o.session_tickets > 0 ? keys : nullptr;
-    // Asked for in every handshake when any host has a zone: SNI may name another host than
-    // the request does, and the request's host decides.
-    o.request_client_certificates =
-        std::any_of(config.hosts.begin(), config.hosts.end(), [](const auto& h) { return !h.zones.empty(); });
+    // Asked for in every handshake when any host has a zone or lets certificates upload: SNI
+    // may name another host than the request does, and the request's host decides.
+    o.request_client_certificates = std::any_of(config.hosts.begin(), config.hosts.end(), [](const auto& h) {
+        return !h.zones.empty() || (h.titan.enabled && !h.titan.allow.empty());
+    });
     return o;
 }
 
@@ -131,6 +133,7 @@ std::vector<std::filesystem::path> readable_paths(const config::Config& config) 
         paths.push_back(capsule_access_root(host.root));
         paths.push_back(directory_of(host.certificate));
         paths.push_back(directory_of(host.key));
+        paths.push_back(directory_of(host.titan.state_file));  // read at every load, Titan on or off
     }
     paths.push_back("/etc/mime.types");
     // What the resolver reads when feed.notify looks an aggregator up (a reload may add one).

@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "gemini/request.hpp"
+#include "gemini/titan.hpp"
 #include "gemini/uri.hpp"
+#include "upload/authorisation.hpp"
 
 namespace kapsel::site {
 
@@ -50,6 +52,23 @@ bool Site::serves_port(std::optional<std::uint16_t> port, std::uint16_t local_po
     return public_port_ && *port == *public_port_;
 }
 
+namespace {
+
+// What the zone `path` is in says to `certificate`, when it refuses it.
+std::optional<Reply> zone_refusal(const HostSite& host, std::string_view path, const ClientCertificate* certificate) {
+    const Zone* zone = zone_for(host, path);
+    if (!zone) return std::nullopt;
+    if (!certificate) return header_only(Status::client_certificate_required, "Client certificate required");
+    if (!certificate->valid_now)
+        return header_only(Status::certificate_not_valid, "Certificate not valid: expired or not yet valid");
+    if (!zone->allow.empty() &&
+        std::find(zone->allow.begin(), zone->allow.end(), certificate->fingerprint) == zone->allow.end())
+        return header_only(Status::certificate_not_authorised, "Certificate not authorised here");
+    return std::nullopt;
+}
+
+}  // namespace
+
 const Zone* zone_for(const HostSite& host, std::string_view path) {
     const Zone* best = nullptr;
     for (const Zone& z : host.zones) {
@@ -61,7 +80,67 @@ const Zone* zone_for(const HostSite& host, std::string_view path) {
 }
 
 bool Site::wants_client_certificates() const {
-    return std::any_of(hosts_.begin(), hosts_.end(), [](const HostSite& h) { return !h.zones.empty(); });
+    return std::any_of(hosts_.begin(), hosts_.end(), [](const HostSite& h) {
+        return !h.zones.empty() || (h.titan.enabled && !h.titan.allow.empty());
+    });
+}
+
+std::variant<Reply, Upload> Site::admit_upload(std::string_view line, std::uint16_t local_port,
+                                               const ClientCertificate* certificate) const {
+    auto parsed = gemini::parse_titan_request(line);
+    if (auto* rejection = std::get_if<gemini::Rejection>(&parsed)) {
+        // A path no Gemini request reaches (a dot-file, an encoded '/', '\\' or NUL) is 51 for
+        // a Gemini request; for an upload, say plainly that nothing is written there.
+        if (rejection->status == Status::not_found)
+            return header_only(Status::bad_request,
+                               "Nothing is uploaded to dot-files or names with an encoded '/', '\\' or NUL");
+        return header_only(rejection->status, rejection->meta);
+    }
+    auto& titan = std::get<gemini::TitanUpload>(parsed);
+    const gemini::Request& request = titan.target;
+    const HostSite* host = find_host(request.host);
+    if (!host) return header_only(Status::proxy_request_refused, "This server does not serve that host");
+    if (!serves_port(request.port, local_port))
+        return header_only(Status::proxy_request_refused, "This server does not serve that port");
+    if (!host->titan.enabled) return header_only(Status::bad_request, "Titan uploads are not enabled on this host");
+
+    Upload upload;
+    upload.host = static_cast<std::size_t>(host - hosts_.data());
+    upload.host_name = request.host;
+    upload.port = request.port;
+    upload.path = request.path;
+    upload.min_rate = host->titan.min_rate;
+    if (titan.edit) {
+        // The source of a page for its writer to edit: what reading the page needs, and what a
+        // client sends for it (Lagrange sends no token with it).
+        if (auto refusal = zone_refusal(*host, request.path, certificate)) return std::move(*refusal);
+        auto target = upload::upload_target(host->titan, request.path, titan.mime, true);
+        if (auto* rejection = std::get_if<gemini::Rejection>(&target))
+            return header_only(rejection->status, rejection->meta);
+        upload.target = std::get<upload::Target>(std::move(target));
+        upload.edit = true;
+        upload.by = certificate ? certificate->fingerprint : "-";
+        return upload;
+    }
+
+    upload::Credentials who;
+    if (titan.token) who.token = *titan.token;
+    if (certificate) {
+        who.fingerprint = certificate->fingerprint;
+        who.certificate_valid_now = certificate->valid_now;
+    }
+    auto by = upload::authorise(host->titan, who);
+    if (auto* rejection = std::get_if<gemini::Rejection>(&by)) return header_only(rejection->status, rejection->meta);
+    if (titan.size > host->titan.max_size)
+        return header_only(Status::bad_request, "Upload of " + std::to_string(titan.size) + " bytes is over the limit of " +
+                                                    std::to_string(host->titan.max_size) + " bytes");
+    auto target = upload::upload_target(host->titan, request.path, titan.mime, titan.size == 0);
+    if (auto* rejection = std::get_if<gemini::Rejection>(&target)) return header_only(rejection->status, rejection->meta);
+
+    upload.target = std::get<upload::Target>(std::move(target));
+    upload.size = titan.size;
+    upload.by = std::get<std::string>(std::move(by));
+    return upload;
 }
 
 Reply Site::respond(std::string_view line, std::uint16_t local_port, const ClientCertificate* certificate) const {
@@ -78,14 +157,7 @@ Reply Site::respond(std::string_view line, std::uint16_t local_port, const Clien
         return header_only(Status::proxy_request_refused, "This server does not serve that port");
 
     // A zone answers before the capsule is asked, so what is behind it cannot be probed.
-    if (const Zone* zone = zone_for(*host, request.path)) {
-        if (!certificate) return header_only(Status::client_certificate_required, "Client certificate required");
-        if (!certificate->valid_now)
-            return header_only(Status::certificate_not_valid, "Certificate not valid: expired or not yet valid");
-        if (!zone->allow.empty() &&
-            std::find(zone->allow.begin(), zone->allow.end(), certificate->fingerprint) == zone->allow.end())
-            return header_only(Status::certificate_not_authorised, "Certificate not authorised here");
-    }
+    if (auto refusal = zone_refusal(*host, request.path, certificate)) return std::move(*refusal);
 
     const capsule::Capsule& capsule = *host->capsule;
     if (const auto* response = capsule.find(request.host, request.path)) {

@@ -82,8 +82,14 @@ std::string to_rfc3339(const DateTime& dt) {
 
 DateTime to_utc(const DateTime& dt) {
     const UtcKey key = utc_sort_key(dt);
-    std::int64_t days = key.seconds / 86'400;
-    std::int64_t rest = key.seconds % 86'400;
+    DateTime out = utc_from_unix_seconds(key.seconds);
+    out.nanosecond = key.nanosecond;
+    return out;
+}
+
+DateTime utc_from_unix_seconds(std::int64_t seconds) {
+    std::int64_t days = seconds / 86'400;
+    std::int64_t rest = seconds % 86'400;
     if (rest < 0) {
         rest += 86'400;
         --days;
@@ -93,7 +99,6 @@ DateTime to_utc(const DateTime& dt) {
     out.hour = static_cast<int>(rest / 3600);
     out.minute = static_cast<int>(rest / 60 % 60);
     out.second = static_cast<int>(rest % 60);
-    out.nanosecond = key.nanosecond;
     out.offset_minutes = 0;
     return out;
 }

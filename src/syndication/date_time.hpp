@@ -46,6 +46,9 @@ struct UtcKey {
 /// Computed arithmetically (proleptic Gregorian), no time zone database.
 UtcKey utc_sort_key(const DateTime& dt);
 
+/// The moment `seconds` after 1970-01-01T00:00:00Z, written in UTC (the caller reads the clock).
+DateTime utc_from_unix_seconds(std::int64_t seconds);
+
 /// The same moment written in UTC (offset 0): 2023-04-01T00:30:00+02:00 → 2023-03-31T22:30:00Z.
 DateTime to_utc(const DateTime& dt);
 

@@ -277,7 +277,7 @@ void check_everything_is_served() {
 const Fixture& fixture() {
     static const Fixture instance = [] {
         auto capsule = build();
-        return Fixture{capsule, kapsel::site::Site({kapsel::site::HostSite{hostnames, capsule, {}}}, public_port)};
+        return Fixture{capsule, kapsel::site::Site({kapsel::site::HostSite{hostnames, capsule, {}, {}}}, public_port)};
     }();
     return instance;
 }

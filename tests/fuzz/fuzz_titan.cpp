@@ -4,12 +4,14 @@
 //   a path that starts with '/', has no ';' and keeps every request-path rule (no dot segment
 //   or dot-file, no NUL or backslash, valid UTF-8); a lower-case "type/subtype" mime; a token
 //   of valid UTF-8 without control characters;
-// - its size prints back to exactly the digits the line gave; its mime is the lower-cased
+// - its size prints back to exactly the digits the line gave (an ";edit" has neither size nor
+//   mime, and edit is set exactly when the line has that parameter); its mime is the lower-cased
 //   percent-decoding of the value given (text/gemini when none), its token the
 //   percent-decoding of the value given;
 // - its target is what parse_request makes of the gemini URI the line names without its
 //   parameters;
-// - rebuilt as "titan://host[:port]" + encode_path(path) + ";size=N;mime=M[;token=T]" (values
+// - rebuilt as "titan://host[:port]" + encode_path(path) + ";size=N;mime=M[;token=T]" (or
+//   ";edit[;token=T]"; values
 //   percent-encoded) it parses back to the same fields, or is refused as too long;
 // - a rejection is 59 or 51, with a short META;
 // - redact_titan_token is idempotent, keeps valid UTF-8 valid, gives back a line with no
@@ -88,6 +90,7 @@ struct RawParameters {
     std::string_view size;
     std::optional<std::string_view> mime;
     std::optional<std::size_t> token_begin, token_end;
+    bool edit = false;
 };
 
 // Where a line that parsed keeps its parameters (it has no '?' or '#', and a host).
@@ -103,6 +106,7 @@ RawParameters raw_parameters(std::string_view line) {
         auto end = line.find(';', start);
         if (end == std::string_view::npos) end = line.size();
         const std::string_view pair = line.substr(start, end - start);
+        if (pair == "edit") raw.edit = true;
         if (pair.starts_with("size=")) raw.size = pair.substr(5);
         if (pair.starts_with("mime=")) raw.mime = pair.substr(5);
         if (pair.starts_with("token=")) {
@@ -134,9 +138,12 @@ void check_upload(std::string_view line, const TitanUpload& upload) {
     check(kapsel::text::to_lower(upload.mime) == upload.mime);
     if (upload.token) check(is_valid_utf8(*upload.token) && !has_control_character(*upload.token));
 
-    // The size prints back to the digits given; mime and token are their values decoded once.
+    // The size prints back to the digits given (an edit has none, and no mime);
+    // mime and token are their values decoded once.
     const RawParameters raw = raw_parameters(line);
-    check(std::to_string(upload.size) == raw.size);
+    check(upload.edit == raw.edit);
+    if (upload.edit) check(upload.size == 0 && raw.size.empty() && !raw.mime);
+    else check(std::to_string(upload.size) == raw.size);
     check(upload.mime == (raw.mime ? kapsel::text::to_lower(percent_decode(*raw.mime)) : "text/gemini"));
     check(upload.token.has_value() == raw.token_begin.has_value());
     if (upload.token)
@@ -153,7 +160,8 @@ void check_upload(std::string_view line, const TitanUpload& upload) {
     std::string rebuilt = "titan://";
     rebuilt += target.host.find(':') != std::string::npos ? "[" + target.host + "]" : target.host;
     if (target.port) rebuilt += ":" + std::to_string(*target.port);
-    rebuilt += encode_path(target.path) + ";size=" + std::to_string(upload.size) + ";mime=" + encode_value(upload.mime);
+    rebuilt += encode_path(target.path) +
+               (upload.edit ? ";edit" : ";size=" + std::to_string(upload.size) + ";mime=" + encode_value(upload.mime));
     if (upload.token) rebuilt += ";token=" + encode_value(*upload.token);
     const auto again = parse_titan_request(rebuilt);
     if (rebuilt.size() > max_request_uri_bytes) {
@@ -164,7 +172,7 @@ void check_upload(std::string_view line, const TitanUpload& upload) {
         check(same != nullptr);
         check(same->target.scheme == "titan" && same->target.host == target.host && same->target.port == target.port &&
               same->target.path == target.path && same->size == upload.size && same->mime == upload.mime &&
-              same->token == upload.token);
+              same->token == upload.token && same->edit == upload.edit);
     }
 
     // The token never survives redaction; the redacted line parses the same, token "*".
@@ -183,7 +191,7 @@ void check_upload(std::string_view line, const TitanUpload& upload) {
         const auto* same = std::get_if<TitanUpload>(&parsed);
         check(same != nullptr);
         check(same->target.host == target.host && same->target.path == target.path && same->size == upload.size &&
-              same->mime == upload.mime);
+              same->mime == upload.mime && same->edit == upload.edit);
         check(same->token == (upload.token ? std::optional<std::string>("*") : std::nullopt));
     }
 }

@@ -7,12 +7,16 @@ pid=""
 cleanup() { if [[ -n $pid ]]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi; rm -rf "$dir"; }
 trap cleanup EXIT
 
-mkdir -p "$dir/capsule"
+mkdir -p "$dir/capsule/artiklar"
 printf '# Hej från kapsel\n\nRöksignal.\n' > "$dir/capsule/index.gmi"
 cat > "$dir/server.toml" <<TOML
 [server]
 listen = ["127.0.0.1:0"]
 allow_root = true
+[titan]
+enabled = true
+paths = ["artiklar"]
+tokens = ["8f1c2e0d9b7a6453f1e2d3c4b5a69788"]
 TOML
 : > "$dir/log"  # there before the server writes to it: the loop below reads it at once
 "$binary" serve -c "$dir/server.toml" 2> "$dir/log" &
@@ -44,6 +48,21 @@ check "ncat --ssl" "$out"
 
 out=$(printf 'gemini://localhost/\r\n' | timeout 10 openssl s_client -quiet -tls1_2 -connect "127.0.0.1:$port" -servername localhost 2>/dev/null)
 check "openssl s_client -tls1_2" "$out"
+
+# README's Titan example ("Publishing from a Gemini client"), as typed there but for the port.
+body='Min första artikel från terminalen
+
+Ett stycke, skrivet i ett skal.'
+out=$(printf 'titan://localhost/artiklar/fran-terminalen.txt;mime=text/plain;size=%d;token=8f1c2e0d9b7a6453f1e2d3c4b5a69788\r\n%s' \
+        "$(printf '%s' "$body" | wc -c)" "$body" |
+      timeout 10 openssl s_client -quiet -connect "127.0.0.1:$port" -servername localhost 2>/dev/null)
+page=$(printf 'gemini://localhost/artiklar/fran-terminalen.gmi\r\n' |
+       timeout 10 openssl s_client -quiet -connect "127.0.0.1:$port" -servername localhost 2>/dev/null)
+if [[ $out == $'30 gemini://localhost/artiklar/fran-terminalen.gmi\r' ]] && grep -q "Ett stycke, skrivet i ett skal." <<<"$page"; then
+  echo "ok - a Titan upload with openssl s_client"
+else
+  echo "not ok - a Titan upload with openssl s_client"; printf '%s\n' "$out" "$page" | head -5; fail=1
+fi
 
 # Stop it as an operator would: SIGTERM, then it must exit 0 (a sanitizer report at exit, or
 # a crash on the way out, is a failure).

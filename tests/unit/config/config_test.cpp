@@ -294,3 +294,88 @@ TEST(Listen, TablesCarryTheProxyProtocol) {
 }
 
 }  // namespace
+
+namespace kapsel::config {
+namespace {
+
+constexpr const char* fingerprint = "3f:2a:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:9c";
+
+TEST(Titan, OffByDefaultWithDocumentedValues) {
+    const auto c = parse_config("", "/etc/kapsel/server.toml");
+    const TitanSettings& t = c.hosts[0].titan;
+    EXPECT_FALSE(t.enabled);
+    EXPECT_TRUE(t.paths.empty());
+    EXPECT_EQ(t.max_size, 1024u * 1024u);
+    EXPECT_DOUBLE_EQ(t.min_rate, 4096);
+    EXPECT_EQ(t.state_file, "/etc/kapsel/capsule/.kapsel/deleted");
+}
+
+TEST(Titan, ReadsEveryKeyInTheSingleHostForm) {
+    const auto c = parse_config(std::string(R"(
+[titan]
+enabled = true
+paths = ["/artiklar/", "blogg/2026"]
+max_size = 4096
+tokens = ["0123456789abcdef0123"]
+allow = [")") + fingerprint + R"("]
+min_rate = 100.5
+state_file = "/var/lib/kapsel/deleted"
+)", "/etc/kapsel/server.toml");
+    const TitanSettings& t = c.hosts[0].titan;
+    EXPECT_TRUE(t.enabled);
+    EXPECT_EQ(t.paths, (std::vector<std::string>{"artiklar", "blogg/2026"}));
+    EXPECT_EQ(t.max_size, 4096u);
+    EXPECT_EQ(t.tokens, std::vector<std::string>{"0123456789abcdef0123"});
+    EXPECT_EQ(t.allow, std::vector<std::string>{normalise_fingerprint(fingerprint)});
+    EXPECT_DOUBLE_EQ(t.min_rate, 100.5);
+    EXPECT_EQ(t.state_file, "/var/lib/kapsel/deleted");
+}
+
+TEST(Titan, EachHostHasItsOwn) {
+    const auto c = parse_config(R"(
+[[host]]
+names = ["a.example"]
+root = "a"
+[host.titan]
+enabled = true
+paths = ["artiklar"]
+tokens = ["aaaaaaaaaaaaaaaaaaaa"]
+
+[[host]]
+names = ["b.example"]
+root = "/srv/b"
+)", "/etc/kapsel/server.toml");
+    EXPECT_TRUE(c.hosts[0].titan.enabled);
+    EXPECT_EQ(c.hosts[0].titan.state_file, "/etc/kapsel/a/.kapsel/deleted");
+    EXPECT_FALSE(c.hosts[1].titan.enabled);
+    EXPECT_EQ(c.hosts[1].titan.state_file, "/srv/b/.kapsel/deleted");
+    EXPECT_EQ(c.positions.at("host[0].titan.paths").line, 7);
+}
+
+INSTANTIATE_TEST_SUITE_P(TitanErrors, ConfigErrors, testing::Values(
+    ErrorCase{"titan_needs_paths", "\n[titan]\nenabled = true\ntokens = [\"0123456789abcdef\"]\n", 2, 1, "needs paths"},
+    ErrorCase{"titan_needs_who", "[titan]\nenabled = true\npaths = [\"a\"]\n", 1, 1, "needs tokens"},
+    ErrorCase{"titan_short_token", "[titan]\ntokens = [\"kort\"]\n", 2, 11, "at least 16 characters"},
+    ErrorCase{"titan_path_escape", "[titan]\npaths = [\"a/../b\"]\n", 2, 10, "without empty, '.', '..' or dot segments"},
+    ErrorCase{"titan_dot_path", "[titan]\npaths = [\".git\"]\n", 2, 10, "dot segments"},
+    ErrorCase{"titan_root_path", "[titan]\npaths = [\"/\"]\n", 2, 10, "must name a directory below the capsule root"},
+    ErrorCase{"titan_path_twice", "[titan]\npaths = [\"a\", \"/a/\"]\n", 2, 15, "listed twice"},
+    ErrorCase{"titan_max_size", "[titan]\nmax_size = 0\n", 2, 12, "titan.max_size must be between 1 and"},
+    ErrorCase{"titan_min_rate", "[titan]\nmin_rate = 0\n", 2, 12, "titan.min_rate must be between"},
+    ErrorCase{"titan_allow", "[titan]\nallow = [\"AB\"]\n", 2, 10, "is not a SHA-256 fingerprint"},
+    ErrorCase{"titan_served_state", "[capsule]\nroot = \"c\"\n[titan]\nstate_file = \"c/deleted.txt\"\n", 4, 14,
+              "would be served"},
+    ErrorCase{"titan_unknown_key", "[titan]\nenable = true\n", 2, 1, "unknown key 'titan.enable'"},
+    ErrorCase{"titan_with_hosts", "[titan]\nenabled = false\n[[host]]\nnames = [\"b\"]\nroot = \"b\"\n", 1, 1,
+              "each host's titan goes in its [[host]] ([host.titan])"},
+    ErrorCase{"host_titan", "[[host]]\nnames = [\"b\"]\nroot = \"b\"\n[host.titan]\nenabled = true\n", 4, 1,
+              "needs paths"}),
+    [](const testing::TestParamInfo<ErrorCase>& info) { return std::string(info.param.name); });
+
+TEST(Titan, AStateFileBelowADotDirectoryOfTheCapsuleIsFine) {
+    const auto c = parse_config("[titan]\nstate_file = \"capsule/.titan/gone\"\n", "/etc/kapsel/server.toml");
+    EXPECT_EQ(c.hosts[0].titan.state_file, "/etc/kapsel/capsule/.titan/gone");
+}
+
+}  // namespace
+}  // namespace kapsel::config

@@ -121,6 +121,23 @@ const std::map<std::string, std::function<std::string(const Config&)>>& formatte
         {"host.gone", [](const Config&) { return std::string(); }},
         {"zone.path", [](const Config&) { return std::string("required"); }},
         {"zone.allow", [](const Config&) { return std::string("[]"); }},
+        {"titan.enabled", [](const Config& c) { return std::string(c.hosts[0].titan.enabled ? "true" : "false"); }},
+        {"titan.paths", [](const Config& c) { return strings(c.hosts[0].titan.paths); }},
+        {"titan.max_size", [](const Config& c) { return std::to_string(c.hosts[0].titan.max_size); }},
+        {"titan.tokens", [](const Config& c) { return strings(c.hosts[0].titan.tokens); }},
+        {"titan.allow", [](const Config& c) { return strings(c.hosts[0].titan.allow); }},
+        {"titan.min_rate",
+         [](const Config& c) {
+             std::ostringstream o;
+             o << c.hosts[0].titan.min_rate;
+             return o.str();
+         }},
+        // Relative to the capsule root, as README writes it: "ROOT/.kapsel/deleted".
+        {"titan.state_file",
+         [](const Config& c) {
+             return in_quotes("ROOT/" + c.hosts[0].titan.state_file.lexically_relative(c.hosts[0].root).string());
+         }},
+        {"host.titan", [](const Config&) { return std::string(); }},
     };
     return table;
 }

@@ -168,6 +168,22 @@ TEST(ParseTitanRequest, RebuiltLinesParseTheSame) {
     }
 }
 
+// Lagrange's "Edit Page with Titan" asks for a page's source with ";edit" (and no size).
+TEST(ParseTitanRequest, AnEditRequestHasNoSize) {
+    for (const std::string line : {"titan://h:1965/a/b.gmi;edit", "titan://h/a/b.gmi;edit;token=t",
+                                   "titan://h/a/b.gmi;token=t;edit"}) {
+        SCOPED_TRACE(line);
+        const auto parsed = parse_titan_request(line);
+        const auto* upload = std::get_if<TitanUpload>(&parsed);
+        ASSERT_NE(upload, nullptr) << std::get<Rejection>(parsed).meta;
+        EXPECT_TRUE(upload->edit);
+        EXPECT_EQ(upload->target.path, "/a/b.gmi");
+        EXPECT_EQ(upload->size, 0u);
+        EXPECT_EQ(upload->mime, "text/gemini");
+    }
+    EXPECT_FALSE(std::get<TitanUpload>(parse_titan_request("titan://h/p;size=0")).edit);
+}
+
 // ---------------------------------------------------------------------------------------
 // Rejected
 
@@ -254,6 +270,11 @@ const std::vector<RejectRow> rejections = {
     {"titan://h/p;size=1;%74oken=x", Status::bad_request, "unknown parameter"},
     {"titan://h/p;size=1;tokn=x", Status::bad_request, "unknown parameter"},
     {"titan://h/p;size=1;edit=1", Status::bad_request, "unknown parameter"},
+    {"titan://h/p;edit=1", Status::bad_request, "unknown parameter"},
+    {"titan://h/p;Edit", Status::bad_request, "parameter without '='"},
+    {"titan://h/p;edit;edit", Status::bad_request, "duplicate edit parameter"},
+    {"titan://h/p;edit;size=1", Status::bad_request, "an edit request has no size or mime"},
+    {"titan://h/p;mime=text/plain;edit", Status::bad_request, "an edit request has no size or mime"},
     {"titan://h/p;charset=utf-8;size=1", Status::bad_request, "unknown parameter"},
     // Size.
     {"titan://h/p;size=", Status::bad_request, "size is not a decimal number"},

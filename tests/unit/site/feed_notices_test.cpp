@@ -29,8 +29,8 @@ Site site_of(std::vector<HostSite> hosts) { return Site(std::move(hosts), std::n
 const std::vector<std::vector<std::string>> one_aggregator = {{"gemini://agg.example/submit"}};
 
 TEST(FeedNotices, AChangedFeedCallsForOneRequestPerAggregator) {
-    const Site before = site_of({HostSite{{"kapsel.example"}, with_feed("kapsel.example", "<feed>1</feed>"), {}}});
-    const Site after = site_of({HostSite{{"kapsel.example"}, with_feed("kapsel.example", "<feed>2</feed>"), {}}});
+    const Site before = site_of({HostSite{{"kapsel.example"}, with_feed("kapsel.example", "<feed>1</feed>"), {}, {}}});
+    const Site after = site_of({HostSite{{"kapsel.example"}, with_feed("kapsel.example", "<feed>2</feed>"), {}, {}}});
     const auto notices =
         feed_notices(before, after, {{"gemini://agg.example/submit", "gemini://other.example:1966/add"}}, std::nullopt);
     ASSERT_EQ(notices.size(), 2u);
@@ -41,25 +41,25 @@ TEST(FeedNotices, AChangedFeedCallsForOneRequestPerAggregator) {
 }
 
 TEST(FeedNotices, AnUnchangedFeedCallsForNoneWhateverElseChanged) {
-    const Site before = site_of({HostSite{{"kapsel.example"}, with_feed("kapsel.example", "<feed/>", "old"), {}}});
-    const Site after = site_of({HostSite{{"kapsel.example"}, with_feed("kapsel.example", "<feed/>", "new"), {}}});
+    const Site before = site_of({HostSite{{"kapsel.example"}, with_feed("kapsel.example", "<feed/>", "old"), {}, {}}});
+    const Site after = site_of({HostSite{{"kapsel.example"}, with_feed("kapsel.example", "<feed/>", "new"), {}, {}}});
     EXPECT_TRUE(feed_notices(before, after, one_aggregator, std::nullopt).empty());
 }
 
 TEST(FeedNotices, OnlyHostsWithNotifyAndAChangeAreAnnouncedOnTheirCanonicalName) {
-    const Site before = site_of({HostSite{{"a.example"}, with_feed("a.example", "a1"), {}},
-                                 HostSite{{"b.example", "alias.example"}, with_feed("b.example", "b1"), {}}});
-    const Site after = site_of({HostSite{{"a.example"}, with_feed("a.example", "a2"), {}},
-                                HostSite{{"b.example", "alias.example"}, with_feed("b.example", "b2"), {}}});
+    const Site before = site_of({HostSite{{"a.example"}, with_feed("a.example", "a1"), {}, {}},
+                                 HostSite{{"b.example", "alias.example"}, with_feed("b.example", "b1"), {}, {}}});
+    const Site after = site_of({HostSite{{"a.example"}, with_feed("a.example", "a2"), {}, {}},
+                                HostSite{{"b.example", "alias.example"}, with_feed("b.example", "b2"), {}, {}}});
     auto notices = feed_notices(before, after, {{}, {"gemini://agg.example/submit"}}, 1966);
     ASSERT_EQ(notices.size(), 1u);
     EXPECT_EQ(notices[0].feed_url, "gemini://b.example:1966/atom.xml");
 }
 
 TEST(FeedNotices, HostsAreMatchedByNameAndANewHostCountsAsChanged) {
-    const Site before = site_of({HostSite{{"a.example"}, with_feed("a.example", "same"), {}}});
-    const Site after = site_of({HostSite{{"new.example"}, with_feed("new.example", "fresh"), {}},
-                                HostSite{{"a.example"}, with_feed("a.example", "same"), {}}});
+    const Site before = site_of({HostSite{{"a.example"}, with_feed("a.example", "same"), {}, {}}});
+    const Site after = site_of({HostSite{{"new.example"}, with_feed("new.example", "fresh"), {}, {}},
+                                HostSite{{"a.example"}, with_feed("a.example", "same"), {}, {}}});
     auto notices = feed_notices(before, after, {{"gemini://agg.example/s"}, {"gemini://agg.example/s"}}, std::nullopt);
     ASSERT_EQ(notices.size(), 1u);
     EXPECT_EQ(notices[0].feed_url, "gemini://new.example/atom.xml");

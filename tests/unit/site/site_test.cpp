@@ -40,7 +40,7 @@ std::shared_ptr<Capsule> other_capsule() {
 
 class SiteTest : public testing::Test {
 protected:
-    Site site{{HostSite{{"localhost", "example.org"}, make_capsule(), {}}, HostSite{{"other.test"}, other_capsule(), {}}}, 2000};
+    Site site{{HostSite{{"localhost", "example.org"}, make_capsule(), {}, {}}, HostSite{{"other.test"}, other_capsule(), {}, {}}}, 2000};
 
     std::string answer(std::string_view line, std::uint16_t local_port = 1965) {
         return std::string(site.respond(line, local_port).bytes);
