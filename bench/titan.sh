@@ -86,7 +86,13 @@ paths = ["artiklar"]
 tokens = ["$token"]
 $web
 EOF
-  pin 0 "$binary" serve -c "$work/$name/server.toml" 2> "$work/$name/log" &
+  # Started directly, not through pin(): $! must be kapsel itself (a backgrounded shell
+  # function is a subshell, and killing that left the servers running).
+  if command -v taskset >/dev/null; then
+    taskset -c 0 "$binary" serve -c "$work/$name/server.toml" 2> "$work/$name/log" &
+  else
+    "$binary" serve -c "$work/$name/server.toml" 2> "$work/$name/log" &
+  fi
   pids+=($!)
   ports+=("$port")
 done

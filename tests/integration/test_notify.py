@@ -146,6 +146,18 @@ class Notify(unittest.TestCase):
         self.reload()
         self.assertEqual(self.aggregator.next_request(15 * SLOW), expected_request(self.aggregator.url("localhost")))
 
+    def test_an_upload_that_changes_the_feed_is_announced(self):
+        from test_titan import TOKEN, upload  # the suite's Titan client
+        self.start(["20 text/gemini"], host="localhost",
+                   extra='[titan]\nenabled = true\npaths = ["notes"]\ntokens = ["%s"]\n' % TOKEN)
+        mark = self.server.mark()
+        body = '+++\ntitle = "Uppladdad notis"\npublished = 2026-11-03T09:00:00Z\n+++\nUppladdad notis\n\nText.\n'
+        reply = upload(self.server, "/notes/uppladdad.txt", body, mime="text/plain")
+        self.assertEqual(reply.status, 30, reply.header)
+        self.assertEqual(self.aggregator.next_request(15 * SLOW), expected_request(self.aggregator.url("localhost")))
+        self.server.wait_for_log(r"notify gemini://localhost:%d/submit: told of gemini://localhost/atom\.xml: 20 "
+                                 % self.aggregator.port, 10 * SLOW, since=mark)
+
     def test_a_temporary_failure_is_tried_again_with_backoff(self):
         self.start(["41 busy", "44 slow down", "20 text/gemini"])
         mark = self.publish("andra", "Andra notisen", "2026-11-02T09:00:00Z")
