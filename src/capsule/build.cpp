@@ -9,6 +9,9 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 
 #include "gemini/request.hpp"
 #include "gemini/status.hpp"
@@ -97,6 +100,9 @@ public:
 
     std::shared_ptr<const Capsule> run(const SourceTree& tree) {
         capsule_->add_directory("");
+        capsule_->set_source(settings_.source);
+        if (settings_.previous && settings_.previous->source())
+            for (const SourceFile& f : settings_.previous->source()->files) previous_files_.emplace(f.display, &f);
         for (const std::string& dir : tree.directories) capsule_->add_directory(dir);
         for (const SourceFile& file : tree.files) add_file(file);
         finish();
@@ -160,6 +166,14 @@ private:
         }
     }
 
+    /// The previous build's parse of `file`, when it read the very same bytes under the same name
+    /// (the parse depends on nothing else), else null.
+    std::shared_ptr<const DocumentFile> parsed_before(const SourceFile& file) const {
+        const auto it = previous_files_.find(file.display);
+        if (it == previous_files_.end() || it->second->bytes != file.bytes) return nullptr;
+        return settings_.previous->parsed_document(file.display);  // shared with it, not copied
+    }
+
     /// The body of what the capsule built serves at `path` (the capsule keeps it, unmoved).
     std::string_view served_body(const std::string& path) const {
         return capsule_->find(settings_.hostnames.front(), path)->body();
@@ -171,11 +185,13 @@ private:
         doc.rel_dir = file.rel_dir;
         doc.plain = plain;
         try {
-            DocumentFile parsed = parse_document_file(file.bytes, stem, plain);
-            doc.body = std::move(parsed.body);
-            doc.body_line = parsed.body_line;
-            doc.meta = std::move(parsed.meta);
-            doc.text = std::move(parsed.text);
+            std::shared_ptr<const DocumentFile> parsed = parsed_before(file);
+            if (!parsed) parsed = std::make_shared<const DocumentFile>(parse_document_file(file.bytes, stem, plain));
+            doc.body = parsed->body;
+            doc.body_line = parsed->body_line;
+            doc.meta = parsed->meta;
+            doc.text = parsed->text;
+            capsule_->remember_document(file.display, std::move(parsed));
         } catch (const syn::DocumentError& e) {
             throw SourceError(file.display, e.line(), e.what());
         }
@@ -566,6 +582,7 @@ private:
     const BuildSettings& settings_;
     std::shared_ptr<Capsule> capsule_ = std::make_shared<Capsule>();
     std::map<std::string, std::string> served_;  // path → the file that serves it
+    std::unordered_map<std::string_view, const SourceFile*> previous_files_;  // the previous build's, by display
     std::vector<Document> documents_;
     /// Gemtext files without front matter that hold a {{ entries }} line.
     struct ListingPage {

@@ -29,9 +29,13 @@ struct BuildSettings {
     std::vector<config::GoneRule> gone;
     std::optional<config::WebSettings> web;    // the mirror is built when set
     /// The same host's capsule before this reload, or null. What did not change since is
-    /// taken from it instead of being made again (today: the mirror's HTML pages); the
-    /// result is byte for byte what a build without it gives.
+    /// taken from it instead of being made again (a document file with the same bytes is not
+    /// parsed again; a mirror page with the same gemtext, language and title is not rendered
+    /// again); the result is byte for byte what a build without it gives.
     std::shared_ptr<const Capsule> previous;
+    /// The tree being built (the same as build_capsule's), kept in the result so that the next
+    /// load can compare against it (Capsule::source); the loader sets it, tests may leave it.
+    std::shared_ptr<const SourceTree> source;
     /// Paths whose documents uploads deleted (titan.state_file): each answers 52, unless
     /// something serves it again (a file put back by hand, a new upload) or a rule redirects it.
     std::vector<std::string> deleted;

@@ -32,6 +32,24 @@ bool Capsule::is_directory(std::string_view path) const {
     return directories_.contains(without_trailing_slash(path));
 }
 
+std::map<std::string, std::string> Capsule::describe() const {
+    std::map<std::string, std::string> out;
+    for (const auto& [path, r] : shared_) out.emplace("* " + path, r.bytes);
+    for (const auto& [host, responses] : per_host_)
+        for (const auto& [path, r] : responses) out.emplace(host + " " + path, r.bytes);
+    for (const auto& [path, yes] : directories_) out.emplace("directory " + path, yes ? "1" : "0");
+    for (const auto& [from, r] : redirects_)
+        out.emplace("redirect " + from, r.target + (r.permanent ? " 31 " : " 30 ") + r.rest);
+    for (const auto& [from, r] : prefix_redirects_)
+        out.emplace("redirect prefix " + from, r.target + (r.permanent ? " 31 " : " 30 ") + r.rest);
+    for (const auto& [path, yes] : gone_) out.emplace("gone " + path, yes ? "1" : "0");
+    for (const auto& prefix : gone_prefixes_) out.emplace("gone prefix " + prefix, "");
+    for (const auto& [file, bytes] : mirror_) out.emplace("mirror " + file, *bytes);
+    for (std::size_t i = 0; i < warnings_.size(); ++i) out.emplace("warning " + std::to_string(i), warnings_[i]);
+    out.emplace("entries", std::to_string(entry_count_));
+    return out;
+}
+
 void Capsule::add(std::string path, Response response) { shared_.insert_or_assign(std::move(path), std::move(response)); }
 
 void Capsule::add_for_host(const std::string& host, std::string path, Response response) {
@@ -88,6 +106,15 @@ void Capsule::add_mirror_file(std::string path, std::shared_ptr<const std::strin
 
 void Capsule::set_mirror_page_source(std::string file, MirrorPageSource source) {
     mirror_sources_.insert_or_assign(std::move(file), std::move(source));
+}
+
+void Capsule::remember_document(std::string display, std::shared_ptr<const DocumentFile> parsed) {
+    parsed_.insert_or_assign(std::move(display), std::move(parsed));
+}
+
+std::shared_ptr<const DocumentFile> Capsule::parsed_document(const std::string& display) const {
+    const auto it = parsed_.find(display);
+    return it == parsed_.end() ? nullptr : it->second;
 }
 
 const MirrorPageSource* Capsule::mirror_page_source(std::string_view file) const {

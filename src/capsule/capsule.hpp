@@ -56,6 +56,9 @@ struct MirrorPageSource {
     friend bool operator==(const MirrorPageSource&, const MirrorPageSource&) = default;
 };
 
+struct SourceTree;    // source_tree.hpp
+struct DocumentFile;  // build.hpp
+
 /// Everything servable, built once per load. Immutable after loading; shared between
 /// threads through std::shared_ptr<const Capsule>.
 class Capsule {
@@ -83,6 +86,16 @@ public:
     /// What the build found worth saying but not worth refusing ("PATH: …").
     const std::vector<std::string>& warnings() const { return warnings_; }
 
+    /// What the next load may reuse (BuildSettings::previous): the files as they were read,
+    /// and each document file as parsed, by the name messages give it (SourceFile::display).
+    const std::shared_ptr<const SourceTree>& source() const { return source_; }
+    std::shared_ptr<const DocumentFile> parsed_document(const std::string& display) const;
+
+    /// Every prebuilt response and every other answer the capsule gives, written out line by
+    /// line in a fixed order ("HOST PATH" and the response's bytes; directories, redirects,
+    /// gone paths, warnings): two capsules that serve the same describe the same. For tests.
+    std::map<std::string, std::string> describe() const;
+
     /// Number of distinct resources, for the start-up summary.
     std::size_t size() const { return shared_.size(); }
     std::size_t entry_count() const { return entry_count_; }
@@ -100,6 +113,8 @@ public:
     void set_mirror_page_source(std::string file, MirrorPageSource source);
     void set_mirror_settings(std::string settings) { mirror_settings_ = std::move(settings); }
     void add_warning(std::string warning) { warnings_.push_back(std::move(warning)); }
+    void set_source(std::shared_ptr<const SourceTree> tree) { source_ = std::move(tree); }
+    void remember_document(std::string display, std::shared_ptr<const DocumentFile> parsed);
 
 private:
     std::unordered_map<std::string, Response> shared_;
@@ -114,6 +129,8 @@ private:
     std::string mirror_settings_;
     std::vector<std::string> warnings_;
     std::size_t entry_count_ = 0;
+    std::shared_ptr<const SourceTree> source_;
+    std::unordered_map<std::string, std::shared_ptr<const DocumentFile>> parsed_;
 };
 
 /// A change to one host's capsule that is not on disk yet: an upload, built before it is

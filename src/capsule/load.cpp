@@ -10,15 +10,17 @@ namespace kapsel::capsule {
 
 std::shared_ptr<const Capsule> load_capsule(const config::HostSettings& host, const config::Config& config,
                                             const HostEdit* edit, std::shared_ptr<const Capsule> previous) {
-    SourceTree tree = read_source_tree(host.root);
+    auto tree = std::make_shared<SourceTree>(
+        read_source_tree(host.root, previous && previous->source() ? previous->source().get() : nullptr));
     BuildSettings settings = build_settings(host, config);
     settings.previous = std::move(previous);
     settings.deleted = read_deleted_paths(host.titan.state_file);
     if (edit) {
-        edit_source_tree(tree, edit->rel_dir, edit->name, (host.root / edit->rel_dir / edit->name).string(), edit->bytes);
+        edit_source_tree(*tree, edit->rel_dir, edit->name, (host.root / edit->rel_dir / edit->name).string(), edit->bytes);
         settings.deleted = edit->deleted;
     }
-    return build_capsule(tree, read_mime_types(), settings);
+    settings.source = tree;
+    return build_capsule(*tree, read_mime_types(), settings);
 }
 
 std::vector<std::shared_ptr<const Capsule>> load_capsules(

@@ -2,6 +2,7 @@
 /// The I/O half of loading a capsule: the directory tree read into memory, once, so that the
 /// build (build.hpp) is a pure function of bytes. Also Debian's /etc/mime.types.
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -11,12 +12,21 @@
 
 namespace kapsel::capsule {
 
+/// What stat(2) said of a file when it was read: while all of it stays the same, and the file
+/// was last changed well before that read began (see may_reuse), its bytes are the same too.
+struct FileStamp {
+    std::uint64_t device = 0, inode = 0, size = 0;
+    std::int64_t mtime_ns = 0, ctime_ns = 0;  // 0: unknown (a file not read from disk)
+    friend bool operator==(const FileStamp&, const FileStamp&) = default;
+};
+
 /// One regular file of the capsule, as read.
 struct SourceFile {
     std::string rel_dir;  // "" for the root, "anteckningar", "a/b"
     std::string name;     // "tryggt-umea.txt"
     std::string display;  // the file as messages name it ("capsule/artiklar/tryggt-umea.txt")
     std::string bytes;
+    FileStamp stamp;
 };
 
 /// Everything under a capsule root that can be served, in a stable order (sorted by name per
@@ -25,13 +35,23 @@ struct SourceTree {
     std::string root_display;
     std::vector<std::string> directories;  // "/" paths below the root without a slash at the end ("/a", "/a/b")
     std::vector<SourceFile> files;
+    std::int64_t read_started_ns = 0;  // the real-time clock when the walk began
 };
+
+/// Whether a file whose stamp is `now`, read before as `before` in a walk that began at
+/// `read_started_ns`, may keep the bytes read then instead of being read again. Pure. Only when
+/// the stamps are equal and known, and the file's last change (ctime, which no one can set) lies
+/// more than the timestamps' granularity before that walk began: a write within the same tick
+/// as the earlier read could otherwise leave every field unchanged (git's "racily clean" files).
+/// Timestamps without nanoseconds count as 2 s coarse (FAT, some network file systems).
+bool may_reuse(const FileStamp& before, const FileStamp& now, std::int64_t read_started_ns);
 
 /// Reads every regular file below `root`. Dot-files and dot-directories are skipped (never
 /// served); a symbolic link is followed when it stays inside the root, and refused when it
 /// leads outside, loops or is broken; sockets, FIFOs and devices are never content. Throws
-/// SourceError naming the file.
-SourceTree read_source_tree(const std::filesystem::path& root);
+/// SourceError naming the file. With `previous` (the same root's tree from the last load), a file
+/// that may_reuse allows is not read again: its bytes are taken from there.
+SourceTree read_source_tree(const std::filesystem::path& root, const SourceTree* previous = nullptr);
 
 /// `tree` with the file `rel_dir`/`name` given `bytes` (replaced, or added where the walk would
 /// have found it) or, with nullopt, removed: an upload built before anything is written.

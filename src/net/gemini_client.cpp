@@ -10,11 +10,14 @@
 #include <cstring>
 #include <memory>
 #include <stdexcept>
+#include <string_view>
 #include <variant>
+#include <vector>
 
 #include "gemini/request.hpp"
 #include "gemini/uri.hpp"
 #include "net/openssl_error.hpp"
+#include "text/ascii.hpp"
 
 namespace kapsel::net {
 namespace {
@@ -58,17 +61,36 @@ std::string endpoint_text(const std::string& host, const std::string& port) {
     return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + port;
 }
 
-/// A connected non-blocking socket to one of the addresses `host` resolves to.
+/// "localhost" and the names below it (RFC 6761, section 6.3), any case, with or without the
+/// final dot: always the loopback addresses, never a question to the resolver (which, without an
+/// /etc/hosts entry, might not know them or might ask DNS).
+bool is_localhost_name(std::string_view host) {
+    if (host.ends_with('.')) host.remove_suffix(1);
+    const std::string lower = text::to_lower(host);
+    return lower == "localhost" || lower.ends_with(".localhost");
+}
+
+/// A connected non-blocking socket to one of the addresses `host` resolves to, tried in order.
 int connect_to(const std::string& host, const std::string& port, Clock::time_point deadline, int cancel_fd) {
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_ADDRCONFIG;
-    addrinfo* found = nullptr;
-    if (const int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0)
-        throw std::runtime_error("resolving " + host + ": " + ::gai_strerror(rc));
-    const std::unique_ptr<addrinfo, SslFree> addresses(found);
+    const bool loopback = is_localhost_name(host);
+    if (loopback) hints.ai_flags = AI_NUMERICHOST;
+    std::vector<std::unique_ptr<addrinfo, SslFree>> lists;
+    for (const std::string& name : loopback ? std::vector<std::string>{"127.0.0.1", "::1"} : std::vector{host}) {
+        addrinfo* found = nullptr;
+        if (const int rc = ::getaddrinfo(name.c_str(), port.c_str(), &hints, &found); rc != 0) {
+            if (loopback) continue;  // ::1 on a machine without IPv6
+            throw std::runtime_error("resolving " + host + ": " + ::gai_strerror(rc));
+        }
+        lists.emplace_back(found);
+    }
+    std::vector<const addrinfo*> addresses;
+    for (const auto& list : lists)
+        for (const addrinfo* a = list.get(); a; a = a->ai_next) addresses.push_back(a);
     std::string last_error = "no address";
-    for (const addrinfo* a = addresses.get(); a; a = a->ai_next) {
+    for (const addrinfo* a : addresses) {
         Descriptor socket(::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol));
         if (socket.fd < 0) {
             last_error = std::strerror(errno);

@@ -22,9 +22,9 @@ bool ignorable(std::string_view name) {
 
 }  // namespace
 
-CapsuleWatch::CapsuleWatch(asio::io_context& context, WatchList what, std::chrono::milliseconds settle,
-                           std::function<void()> on_change)
-    : settle_(settle), on_change_(std::move(on_change)), descriptor_(context), settle_timer_(context) {
+CapsuleWatch::CapsuleWatch(asio::io_context& context, WatchList what, std::chrono::milliseconds quiet,
+                           std::chrono::milliseconds settle, std::function<void()> on_change)
+    : quiet_(quiet), settle_(settle), on_change_(std::move(on_change)), descriptor_(context), settle_timer_(context) {
     rewatch(std::move(what));
 }
 
@@ -75,6 +75,8 @@ void CapsuleWatch::expect(const std::filesystem::path& file) {
 void CapsuleWatch::stop() {
     asio::error_code ignored;
     settle_timer_.cancel();
+    batch_started_.reset();
+    writing_.clear();
     descriptor_.close(ignored);
     watches_.clear();
     file_watches_.clear();
@@ -108,15 +110,32 @@ void CapsuleWatch::handle(const char* data, std::size_t size) {
             const auto file = (tree->second / std::string(name)).lexically_normal();
             const bool ours = !name.empty() && std::any_of(expected_.begin(), expected_.end(),
                                                            [&](const auto& e) { return e.first == file && e.second > now; });
-            changed |= (!ignorable(name) && !ours) || (event.mask & (IN_DELETE_SELF | IN_MOVE_SELF));
+            if ((!ignorable(name) && !ours) || (event.mask & (IN_DELETE_SELF | IN_MOVE_SELF))) {
+                changed = true;
+                // A new file is being written until it is closed: the reload waits for that.
+                if ((event.mask & IN_CREATE) && !(event.mask & IN_ISDIR)) writing_.insert(file.string());
+                if (event.mask & (IN_CLOSE_WRITE | IN_MOVED_FROM | IN_DELETE)) writing_.erase(file.string());
+            }
         }
     }
     if (!changed) return;
-    // Wait until the writes settle, then reload once.
-    settle_timer_.expires_after(settle_);
+    if (!batch_started_) batch_started_ = now;
+    settle_timer_.expires_at(reload_time(now));
     settle_timer_.async_wait([this](const asio::error_code& ec) {
-        if (!ec) on_change_();
+        if (ec) return;
+        batch_started_.reset();
+        writing_.clear();  // closed since, or held open past the wait: read as it is
+        on_change_();
     });
+}
+
+std::chrono::steady_clock::time_point CapsuleWatch::reload_time(std::chrono::steady_clock::time_point now) const {
+    // Finished changes (a file closed after writing, renamed into place, removed): once the
+    // burst they belong to has been quiet for `quiet`. Files still open for writing: when they
+    // close, or after 2 s. Never later than `settle` after the burst began otherwise, so a
+    // stream of changes is served in batches.
+    if (!writing_.empty()) return *batch_started_ + std::max<std::chrono::steady_clock::duration>(settle_, std::chrono::seconds(2));
+    return std::min(now + quiet_, *batch_started_ + settle_);
 }
 
 }  // namespace kapsel::server

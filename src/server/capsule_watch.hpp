@@ -8,10 +8,13 @@
 #include <asio/steady_timer.hpp>
 
 #include <array>
+#include <chrono>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace kapsel::server {
@@ -26,10 +29,13 @@ struct WatchList {
 
 class CapsuleWatch {
 public:
-    /// Starts watching `what`. Changes are gathered for `settle` (an editor saving several
-    /// files is one change), then `on_change` runs on `context`'s thread.
-    CapsuleWatch(asio::io_context& context, WatchList what, std::chrono::milliseconds settle,
-                 std::function<void()> on_change);
+    /// Starts watching `what`. `on_change` runs on `context`'s thread once a burst of finished
+    /// changes (a file closed after writing, renamed into place, removed) has been quiet for
+    /// `quiet`, and at most `settle` after the burst began (an editor saving several files, a
+    /// `git pull`: one reload). While a file created in the burst is still open for writing, the
+    /// reload waits for it to close (at most 2 s), so a half-written file is not read.
+    CapsuleWatch(asio::io_context& context, WatchList what, std::chrono::milliseconds quiet,
+                 std::chrono::milliseconds settle, std::function<void()> on_change);
 
     /// Watches anew (after a reload: directories come and go, roots and files may move).
     void rewatch(WatchList what);
@@ -44,9 +50,13 @@ private:
     void add_file(const std::filesystem::path& file);
     void read_events();
     void handle(const char* data, std::size_t size);
+    std::chrono::steady_clock::time_point reload_time(std::chrono::steady_clock::time_point now) const;
 
     WatchList what_;
+    std::chrono::milliseconds quiet_;
     std::chrono::milliseconds settle_;
+    std::optional<std::chrono::steady_clock::time_point> batch_started_;  // the pending reload's first change
+    std::unordered_set<std::string> writing_;  // files created in it and not closed yet
     std::function<void()> on_change_;
     asio::posix::stream_descriptor descriptor_;
     asio::steady_timer settle_timer_;

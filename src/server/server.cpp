@@ -197,7 +197,8 @@ int RunningServer::run() {
                                                               : ep.address().to_string() + ":" + std::to_string(ep.port()));
     }
     if (config_.watch) {
-        watch_ = std::make_unique<CapsuleWatch>(control_, watch_list(config_), std::chrono::milliseconds(300),
+        watch_ = std::make_unique<CapsuleWatch>(control_, watch_list(config_), std::chrono::milliseconds(30),
+                                                std::chrono::milliseconds(300),
                                                 [this] { reload("a file changed"); });
         if (watch_->active()) spdlog::info("watching {} and the capsules for changes", config_.file.string());
     }

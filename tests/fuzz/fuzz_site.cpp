@@ -150,7 +150,7 @@ std::shared_ptr<const kapsel::capsule::Capsule> build() {
     tree.directories = directories;
     for (const File& f : files) {
         const std::string display = "capsule/" + (f.rel_dir.empty() ? "" : f.rel_dir + "/") + f.name;
-        tree.files.push_back({f.rel_dir, f.name, display, f.bytes});
+        tree.files.push_back({f.rel_dir, f.name, display, f.bytes, {}});
     }
     kapsel::capsule::BuildSettings settings;
     settings.lang = "sv";

@@ -168,8 +168,13 @@ class Watch(unittest.TestCase):
         with KapselServer(capsule=SHIPPED_CAPSULE, extra_toml=shipped_feed_section()) as server:
             server.wait_for_log(r"watching .* for changes")
             mark = server.mark()
-            for i in range(12):
-                write(os.path.join(server.capsule, "anteckningar", "skur-%d.gmi" % i), "# Skur %d\n" % i)
+            # Created first, then written and closed back to back: the watcher waits for files
+            # being written, and then for the burst of closes to be quiet.
+            files = [open(os.path.join(server.capsule, "anteckningar", "skur-%d.gmi" % i), "w") for i in range(12)]
+            for i, f in enumerate(files):
+                f.write("# Skur %d\n" % i)
+            for f in files:
+                f.close()
             server.wait_for_log(r"reloaded: ", since=mark)
             for i in range(12):
                 r = request(server.port, server.url("/anteckningar/skur-%d.gmi" % i))
@@ -181,6 +186,25 @@ class Watch(unittest.TestCase):
             upto = next(i for i, line in enumerate(lines) if line == end.string)
             reloads = [line for line in lines[:upto] if "a file changed: reloading" in line]
             self.assertEqual(len(reloads), 1, "\n".join(lines[:upto]))
+
+    def test_a_file_still_being_written_is_not_read(self):
+        # A new article written slowly (an editor, a copy over the network): nothing is read
+        # while it is open, and once it is closed it is served whole, with one reload.
+        with KapselServer(capsule=SHIPPED_CAPSULE, extra_toml=shipped_feed_section()) as server:
+            server.wait_for_log(r"watching .* for changes")
+            mark = server.mark()
+            path = os.path.join(server.capsule, "artiklar", "langsam.txt")
+            with open(path, "w") as f:
+                f.write(Reload.NEW_ARTICLE[:20])  # inside the front matter: a build would fail
+                f.flush()
+                # Far past the watcher's quiet time and its 0.3 s bound for finished changes.
+                with self.assertRaises(AssertionError):
+                    server.wait_for_log(r"reloading", timeout=1.0, since=mark)
+                f.write(Reload.NEW_ARTICLE[20:])
+            server.wait_for_log(r"reloaded: \d+ resources, 6 feed entries", since=mark)
+            self.assertEqual(request(server.port, server.url("/artiklar/ny.gmi")).status, 20)
+            self.assertFalse([line for line in server.lines_since(mark) if "reload failed" in line])
+            self.assertEqual(len([line for line in server.lines_since(mark) if "a file changed: reloading" in line]), 1)
 
     def test_new_files_are_served_without_a_signal(self):
         with KapselServer(capsule=SHIPPED_CAPSULE, extra_toml=shipped_feed_section()) as server:

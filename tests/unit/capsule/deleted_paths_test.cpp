@@ -56,7 +56,7 @@ TEST(DeletedPaths, RefusesWhatNoRequestPathIsAtItsLine) {
 SourceTree tree_of(const std::vector<std::pair<std::string, std::string>>& files) {
     SourceTree tree;
     tree.root_display = "c";
-    for (const auto& [dir, name] : files) tree.files.push_back({dir, name, "c/" + dir + "/" + name, "x"});
+    for (const auto& [dir, name] : files) tree.files.push_back({dir, name, "c/" + dir + "/" + name, "x", {}});
     return tree;
 }
 
@@ -90,7 +90,7 @@ TEST(DeletedPaths, GoneWhileNothingServesThem) {
     SourceTree tree;
     tree.root_display = "c";
     tree.directories = {"/artiklar"};
-    tree.files.push_back({"artiklar", "kvar.gmi", "c/artiklar/kvar.gmi", document});
+    tree.files.push_back({"artiklar", "kvar.gmi", "c/artiklar/kvar.gmi", document, {}});
     BuildSettings settings;
     settings.hostnames = {"localhost"};
     settings.feed.paths = {"artiklar"};
