@@ -82,6 +82,9 @@ struct TlsSettings {
     std::optional<std::filesystem::path> ticket_key_file;
     /// How many TLS 1.3 session tickets to send per full handshake.
     unsigned session_tickets = 1;
+    /// Key exchange groups offered, most preferred first (OpenSSL names: "X25519MLKEM768",
+    /// "X25519", "P-256"); empty: net::default_groups().
+    std::vector<std::string> groups;
 };
 
 struct FeedSettings {

@@ -18,7 +18,28 @@ namespace {
 // it may reach is decided per request (site/: zones, uploads) from its fingerprint and dates.
 int accept_any_certificate(int, X509_STORE_CTX*) { return 1; }
 
+// Whether a server context of this OpenSSL accepts `groups` ("A:B").
+bool offers(const char* groups) {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx) return false;
+    const bool ok = SSL_CTX_set1_groups_list(ctx, groups) == 1;
+    SSL_CTX_free(ctx);
+    ERR_clear_error();
+    return ok;
+}
+
 }  // namespace
+
+const std::string& default_groups() {
+    static const std::string groups = offers("X25519MLKEM768") ? "X25519MLKEM768:X25519:P-256:P-384" : "X25519:P-256:P-384";
+    return groups;
+}
+
+std::optional<std::string> unsupported_group(const std::vector<std::string>& groups) {
+    for (const auto& g : groups)
+        if (g.find(':') != std::string::npos || !offers(g.c_str())) return g;
+    return std::nullopt;
+}
 
 FileStamp FileStamp::of(const std::filesystem::path& file) {
     struct stat st {};
@@ -47,8 +68,9 @@ TlsContext::TlsContext(const std::filesystem::path& certificate, const std::file
         // than AES-256-GCM-SHA384's, and its security margin is ample.
         if (!SSL_CTX_set_ciphersuites(ctx_, "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384"))
             throw std::runtime_error("TLS 1.3 cipher suites: " + take_openssl_error());
-        if (!SSL_CTX_set1_groups_list(ctx_, "X25519:P-256:P-384"))
-            throw std::runtime_error("groups: " + take_openssl_error());
+        const std::string& groups = options.groups.empty() ? default_groups() : options.groups;
+        if (!SSL_CTX_set1_groups_list(ctx_, groups.c_str()))
+            throw std::runtime_error("key exchange groups " + groups + ": " + take_openssl_error());
 
         if (SSL_CTX_use_certificate_chain_file(ctx_, certificate.c_str()) != 1)
             throw std::runtime_error(certificate.string() + ": cannot load the certificate: " + take_openssl_error());

@@ -5,7 +5,9 @@
 #include <openssl/ssl.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
 #include <sys/stat.h>
 
 namespace kapsel::net {
@@ -17,9 +19,18 @@ struct TlsOptions {
     unsigned session_tickets = 1;         // TLS 1.3 tickets per handshake; 0: no resumption
     TicketKeys* ticket_keys = nullptr;    // required when session_tickets > 0; must outlive the context
     bool request_client_certificates = false;  // ask for one (any, self-signed included) in every handshake
+    std::string groups;                   // key exchange groups, "A:B:C"; empty: default_groups()
 
     friend bool operator==(const TlsOptions&, const TlsOptions&) = default;
 };
+
+/// The key exchange groups offered when tls.groups is unset: the hybrid post-quantum
+/// X25519MLKEM768 first where this OpenSSL has it (3.5 and later: Debian 13), then
+/// X25519, P-256 and P-384.
+const std::string& default_groups();
+
+/// The first of `groups` that this OpenSSL cannot offer (unknown or not built in), if any.
+std::optional<std::string> unsupported_group(const std::vector<std::string>& groups);
 
 /// A file's identity and last change, to tell whether it is worth reading again.
 struct FileStamp {

@@ -1,6 +1,7 @@
 #include "server/preflight.hpp"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 
 #include "net/certificate.hpp"
 #include "net/session_tickets.hpp"
+#include "net/tls_context.hpp"
 
 namespace kapsel::server {
 namespace {
@@ -111,6 +113,10 @@ void check_tls(const config::Config& c) {
     if (c.tls.ticket_key_file && c.tls.session_tickets > 0)
         if (const auto why = net::TicketKeys::check_file(*c.tls.ticket_key_file))
             throw c.error_at("tls.ticket_key_file", *why);
+    if (const auto group = net::unsupported_group(c.tls.groups))
+        throw c.error_at("tls.groups", "tls.groups: \"" + *group + "\" is not a key exchange group " +
+                                           OpenSSL_version(OPENSSL_VERSION) + " offers (the default: " +
+                                           net::default_groups() + ")");
 }
 
 // Titan's directories: each of titan.paths a real directory below the root (reached through

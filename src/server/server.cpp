@@ -12,6 +12,7 @@
 
 #include "net/listener.hpp"
 #include "net/session_tickets.hpp"
+#include "net/tls_context.hpp"
 #include "net/worker.hpp"
 #include "server/capsule_watch.hpp"
 #include "server/feed_notifier.hpp"
@@ -136,6 +137,8 @@ int RunningServer::run() {
     ensure_certificates(config_);
     if (config_.tls.session_tickets > 0) ticket_keys_ = std::make_unique<net::TicketKeys>(config_.tls.ticket_key_file);
     tls_ = load_tls(config_, tls_options(config_, config_.tls.session_tickets, ticket_keys_.get()), nullptr);
+    const std::string groups = tls_options(config_, 0, nullptr).groups;
+    spdlog::info("TLS key exchange groups: {}", groups.empty() ? net::default_groups() : groups);
 
     const std::uint64_t wanted_fds = static_cast<std::uint64_t>(s.max_connections) * 2 + 64;
     if (const auto got = raise_descriptor_limit(wanted_fds); got < wanted_fds)

@@ -64,6 +64,7 @@ net::TlsOptions tls_options(const config::Config& config, unsigned session_ticke
     net::TlsOptions o;
     o.session_tickets = keys ? session_tickets : 0;
     o.ticket_keys = o.session_tickets > 0 ? keys : nullptr;
+    for (const auto& g : config.tls.groups) o.groups += (o.groups.empty() ? "" : ":") + g;
     // Asked for in every handshake when any host has a zone or lets certificates upload: SNI
     // may name another host than the request does, and the request's host decides.
     o.request_client_certificates = std::any_of(config.hosts.begin(), config.hosts.end(), [](const auto& h) {

@@ -80,7 +80,7 @@ class KapselServer:
     """A running kapsel on 127.0.0.1; use as a context manager or call start()/stop()."""
 
     def __init__(self, capsule=None, server=None, extra_toml="", hostnames=("localhost",), user=None,
-                 capsule_toml="", access_log="stderr", stdout_path=None, env=None, hosts_toml=None):
+                 capsule_toml="", access_log="stderr", stdout_path=None, env=None, hosts_toml=None, tls_toml=""):
         self.dir = tempfile.mkdtemp(prefix="kapsel-test-")
         self.capsule = os.path.join(self.dir, "capsule")
         if capsule is None:
@@ -108,11 +108,12 @@ class KapselServer:
                 [tls]
                 certificate = "certs/cert.pem"
                 key = "certs/key.pem"
+                {tls_extra}
                 [capsule]
                 root = "capsule"
                 lang = "sv"
                 {capsule_extra}
-                """).format(capsule_extra=capsule_toml)
+                """).format(capsule_extra=capsule_toml, tls_extra=tls_toml)
         else:  # [[host]] tables, given whole; [capsule] may still say watch = ...
             server_lines = "\n".join(line for line in server_lines.splitlines() if not line.startswith("hostnames"))
             host_tables = ("[capsule]\n" + capsule_toml + "\n" if capsule_toml else "") + textwrap.dedent(hosts_toml)

@@ -334,6 +334,53 @@ def unacknowledged(sock):
     return queued[0]
 
 
+def handshake(port, *args):
+    """openssl s_client with ARGS, sending one request; (its stdout, its stderr)."""
+    out = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-servername", "localhost",
+                          "-ign_eof", *args], input=("gemini://localhost:%d/\r\n" % port).encode(),
+                         capture_output=True, timeout=30)
+    return out.stdout.decode("utf-8", "replace"), out.stderr.decode("utf-8", "replace")
+
+
+class KeyExchangeGroups(unittest.TestCase):
+    """tls.groups: the hybrid post-quantum X25519MLKEM768 first by default where OpenSSL has it
+    (3.5 and later), else X25519; a configured list is all that is offered."""
+
+    HYBRID = ssl.OPENSSL_VERSION_INFO >= (3, 5)  # the libssl Python's ssl and kapsel share
+
+    def test_the_default_puts_the_hybrid_first_where_openssl_has_it(self):
+        with KapselServer() as server:
+            expected = ("X25519MLKEM768:" if self.HYBRID else "") + "X25519:P-256:P-384"
+            server.wait_for_log(r"TLS key exchange groups: %s$" % expected)
+            text, _ = handshake(server.port)  # s_client's own default offer
+            self.assertIn("\n20 text/gemini", text)
+            if self.HYBRID:
+                self.assertIn("Negotiated TLS1.3 group: X25519MLKEM768", text)
+            else:
+                self.assertIn("Server Temp Key: X25519", text)
+            text, _ = handshake(server.port, "-groups", "P-384")
+            self.assertIn("\n20 text/gemini", text)
+
+    def test_a_configured_list_is_all_that_is_offered(self):
+        with KapselServer(tls_toml='groups = ["P-256"]') as server:
+            server.wait_for_log(r"TLS key exchange groups: P-256$")
+            text, _ = handshake(server.port, "-groups", "P-256")
+            self.assertIn("\n20 text/gemini", text)
+            self.assertRegex(text, r"Server Temp Key: (ECDH, )?(P-256|prime256v1)")
+            # A client with none of them: the server refuses (its alert, not the client's own error).
+            text, err = handshake(server.port, "-groups", "X25519")
+            self.assertNotIn("20 text/gemini", text)
+            self.assertRegex(err, r"alert handshake failure|ALERT_HANDSHAKE_FAILURE")
+
+    def test_check_refuses_a_group_this_openssl_lacks_at_its_line(self):
+        server = KapselServer(tls_toml='groups = ["X25519", "brainpoolP999r1"]')
+        self.addCleanup(server.discard)
+        r = server.run("check")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertRegex(r.stderr.decode(), r'server\.toml:\d+:\d+: tls\.groups: "brainpoolP999r1" is not a key exchange '
+                                             r'group OpenSSL')
+
+
 class NagleClients(unittest.TestCase):
     """Clients that leave Nagle's algorithm on (Python's ssl by default, many C clients): their
     request must leave at once, not wait for the server's delayed ACK (40 ms on Linux)."""

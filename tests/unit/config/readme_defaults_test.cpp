@@ -82,6 +82,7 @@ const std::map<std::string, std::function<std::string(const Config&)>>& formatte
         {"tls.ticket_key_file",
          [](const Config& c) { return c.tls.ticket_key_file ? relative(*c.tls.ticket_key_file, c) : "unset"; }},
         {"tls.session_tickets", [](const Config& c) { return std::to_string(c.tls.session_tickets); }},
+        {"tls.groups", [](const Config& c) { return std::string(c.tls.groups.empty() ? "unset" : "?"); }},
         {"capsule.root", [](const Config& c) { return relative(c.hosts[0].root, c); }},
         {"capsule.lang", [](const Config& c) { return in_quotes(c.hosts[0].lang); }},
         {"capsule.watch", [](const Config& c) { return std::string(c.watch ? "true" : "false"); }},
