@@ -5,6 +5,7 @@
 #include <future>
 
 #include "capsule/build.hpp"
+#include "text/ascii.hpp"
 
 namespace kapsel::capsule {
 
@@ -20,7 +21,19 @@ std::shared_ptr<const Capsule> load_capsule(const config::HostSettings& host, co
         settings.deleted = edit->deleted;
     }
     settings.source = tree;
-    return build_capsule(*tree, read_mime_types(), settings);
+    auto capsule = build_capsule(*tree, read_mime_types(), settings);
+    // The capsule keeps the tree for the next load, but not the bytes of images, audio and
+    // other static files: its responses already hold them, and a second copy would double a
+    // media-heavy capsule's memory. Such files are read again at the next load (their stamp
+    // cleared); documents and gemtext pages, small and parsed, keep theirs.
+    for (SourceFile& f : tree->files) {
+        const auto dot = f.name.rfind('.');
+        const std::string ext = dot == std::string::npos ? std::string() : text::to_lower(f.name.substr(dot + 1));
+        if (ext == "gmi" || ext == "txt") continue;
+        std::string().swap(f.bytes);
+        f.stamp = {};
+    }
+    return capsule;
 }
 
 std::vector<std::shared_ptr<const Capsule>> load_capsules(

@@ -83,6 +83,7 @@ public:
     explicit Capsule_(const fs::path& root) : root_(root / "capsule") {
         write(root_ / "index.gmi", "# Start\n\n{{ entries }}\n");
         write(root_ / "om.gmi", "# Om\n\n=> artiklar/a1.gmi Den första\n");
+        write(root_ / "media" / "bild-0.png", "\x89PNG\r\n\x1a\nfirst");
         for (int i = 1; i <= 6; ++i) add(i);
     }
 
@@ -98,7 +99,7 @@ public:
             versions_.erase(broken_id_);
             return {"remove broken a" + std::to_string(broken_id_)};
         }
-        switch (pick(9)) {
+        switch (pick(10)) {
             case 0: add(next_id_); return {"add a" + std::to_string(next_id_ - 1)};
             case 1:
             case 2: {
@@ -140,6 +141,10 @@ public:
             case 7:
                 write(root_ / "index.gmi", "# Start " + std::to_string(pick(1000)) + "\n\n{{ entries }}\n");
                 return {"edit the start page"};
+            case 8:  // a static file: its bytes are not kept between loads, so always read again
+                write(root_ / "media" / ("bild-" + std::to_string(pick(3)) + ".png"),
+                      "\x89PNG\r\n\x1a\n" + std::string(static_cast<std::size_t>(1 + pick(64)), static_cast<char>('a' + pick(26))));
+                return {"write an image in media/"};
             default:
                 write(root_ / "sidor" / ("s" + std::to_string(pick(4)) + ".gmi"), "# Sida " + std::to_string(pick(100)) + "\n");
                 return {"write a page in sidor/"};
