@@ -1,21 +1,25 @@
 #!/usr/bin/env python3
 """bench/save.py — from saving an article to subscribers seeing it, at 10 000 articles.
 
-    bench/save.py --binary-a OLD/kapsel --binary-b NEW/kapsel [--articles 10000] [--saves 20]
+    bench/save.py --binary-a OLD/kapsel --binary-b NEW/kapsel [--articles 10000] [--saves 20] [--load-rate 100]
 
 Two kapsel servers on loopback (A and B, each its own copy of one generated capsule, both with
 capsule.watch on and workers = 1), honest load running against both meanwhile (one client
-thread each, requests back to back over TLS, every answer checked). Each round saves one new
+process each, --load-rate requests per second (100 by default: a busy capsule, not a
+saturated machine, whose figures would only say what share of the CPU the reload got) over TLS,
+every answer checked; processes, so that the load never holds the poller's interpreter lock). Each round saves one new
 article into both capsules as an editor or `git pull` does (written to a dot-file, renamed into
 place), A first on even rounds and B first on odd ones, and times the rename → the moment
 both `/atom.xml` and the start page's gemsub list carry it (polled every 2 ms). Prints every
-save, the medians, the worst, B ÷ A, the CPU each server spent per save (from /proc, the
-honest load's share subtracted as measured between saves is not: quote it beside the load's
-count), and the failed requests (0 expected).
+save, the medians, the worst, B ÷ A, the reload's own time as the server logs it ("reloaded:
+... in N ms"), the CPU each server spent per save (from /proc, the honest load's share
+included: quote it beside the load's count), and the failed requests (0 expected).
 """
 
 import argparse
+import multiprocessing
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -23,7 +27,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -51,8 +54,24 @@ def fetch(port, path, timeout=10):
     return data
 
 
+def honest_load(port, rate, stopping, served, failed):
+    next_at = time.monotonic()
+    while not stopping.is_set():
+        next_at += 1.0 / rate
+        delay = next_at - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        try:
+            reply = fetch(port, "/artiklar/artikel-1.gmi")
+            ok = reply.startswith(b"20 ")
+        except OSError:
+            ok = False
+        with (served if ok else failed).get_lock():
+            (served if ok else failed).value += 1
+
+
 class Server:
-    def __init__(self, binary, work, name):
+    def __init__(self, binary, work, name, rate):
         self.name = name
         self.dir = os.path.join(work, name)
         self.capsule = os.path.join(self.dir, "capsule")
@@ -80,22 +99,17 @@ class Server:
                 if time.monotonic() > deadline or self.process.poll() is not None:
                     raise SystemExit("%s did not start" % name)
                 time.sleep(0.1)
-        self.served = 0
-        self.failed = 0
-        self.stopping = False
-        self.load = threading.Thread(target=self.honest_load, daemon=True)
+        self.served = multiprocessing.Value("l", 0)
+        self.failed = multiprocessing.Value("l", 0)
+        self.stopping = multiprocessing.Event()
+        self.load = multiprocessing.Process(target=honest_load, args=(self.port, rate, self.stopping, self.served, self.failed),
+                                            daemon=True)
         self.load.start()
 
-    def honest_load(self):
-        while not self.stopping:
-            try:
-                reply = fetch(self.port, "/artiklar/artikel-1.gmi")
-                if reply.startswith(b"20 "):
-                    self.served += 1
-                else:
-                    self.failed += 1
-            except OSError:
-                self.failed += 1
+    def reload_times(self):
+        """The reloads' own times so far, as the server logged them."""
+        with open(os.path.join(self.dir, "log"), "rb") as f:
+            return [int(m) for m in re.findall(rb"reloaded: .* in (\d+) ms", f.read())]
 
     def cpu_ms(self):
         with open("/proc/%d/stat" % self.process.pid) as f:
@@ -122,7 +136,7 @@ class Server:
         return (time.monotonic() - start) * 1000
 
     def stop(self):
-        self.stopping = True
+        self.stopping.set()
         self.load.join(30)
         self.process.terminate()
         self.process.wait(30)
@@ -134,6 +148,7 @@ def main():
     p.add_argument("--binary-b", required=True)
     p.add_argument("--articles", type=int, default=10000)
     p.add_argument("--saves", type=int, default=20)
+    p.add_argument("--load-rate", type=float, default=100, help="honest load, requests per second per server")
     args = p.parse_args()
     binaries = {"A": os.path.abspath(args.binary_a), "B": os.path.abspath(args.binary_b)}
     work = tempfile.mkdtemp(prefix="kapsel-save-")
@@ -145,7 +160,7 @@ def main():
         write_capsule(os.path.join(work, "A", "capsule"), args.articles)
         shutil.copytree(os.path.join(work, "A", "capsule"), os.path.join(work, "B", "capsule"))
         for name in ("A", "B"):
-            servers[name] = Server(binaries[name], work, name)
+            servers[name] = Server(binaries[name], work, name, args.load_rate)
         time.sleep(1)  # the generated files' stamps age past the reuse window (a tick), as a real capsule's are
         times = {"A": [], "B": []}
         cpu = {"A": [], "B": []}
@@ -160,9 +175,12 @@ def main():
             print("save %2d: A %6.1f ms   B %6.1f ms" % (r + 1, times["A"][-1], times["B"][-1]))
         for name in ("A", "B"):
             t = times[name]
-            print("%s: median %.1f ms, worst %.1f ms, CPU per save (with the load) median %.0f ms; "
-                  "load: %d served, %d failed" % (name, statistics.median(t), max(t), statistics.median(cpu[name]),
-                                                  servers[name].served, servers[name].failed))
+            reloads = servers[name].reload_times()
+            print("%s: median %.1f ms, worst %.1f ms, reload (as logged) median %.0f ms over %d reloads, "
+                  "CPU per save (with the load) median %.0f ms; load: %d served, %d failed"
+                  % (name, statistics.median(t), max(t), statistics.median(reloads) if reloads else float("nan"),
+                     len(reloads), statistics.median(cpu[name]), servers[name].served.value,
+                     servers[name].failed.value))
         print("B / A (median): %.2f" % (statistics.median(times["B"]) / statistics.median(times["A"])))
     finally:
         for s in servers.values():

@@ -7,7 +7,7 @@ packages=(
   # build
   g++ cmake ninja-build ccache pkg-config
   # libraries
-  libasio-dev libssl-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev libsystemd-dev
+  libasio-dev libssl-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev libsystemd-dev libjemalloc-dev
   # tests: unit, integration clients, feed parser, TLS scanner, fuzzing; Debian's MIME table;
   # the real programs a user puts next to kapsel, which the tests start themselves: a web
   # server for the mirror, a feed reader, a load balancer, a strict HTML parser, systemd's

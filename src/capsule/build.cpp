@@ -74,16 +74,19 @@ std::string mirror_file(std::string_view path) {
 
 /// A file with front matter, parsed and waiting for the whole tree to be known.
 struct Document {
-    std::string display;  // the file as messages name it
-    std::string rel_dir;  // "" for the root, "anteckningar", "a/b"
+    const std::string& display() const { return file->display; }  // the file as messages name it
+    const std::string& rel_dir() const { return file->rel_dir; }   // "" for the root, "anteckningar", "a/b"
+    const SourceFile* file = nullptr;
     bool plain = false;   // .txt (converted) rather than .gmi (served as written)
-    std::string body;     // as authored, after the front matter
-    int body_line = 1;    // the file's line where `body` begins
-    syn::FrontMatter meta;
-    syn::PlainText text;  // plain documents only
+    std::shared_ptr<const DocumentFile> parsed;
+    const syn::FrontMatter& meta() const { return parsed->meta; }
     std::string lang;
     std::string gmi_path;
     std::string txt_path;  // plain documents only
+    /// What the previous build made of this very file with the same parse and language, or
+    /// null: its parts are taken again when their other inputs match too.
+    const DocumentProducts* before = nullptr;
+    std::shared_ptr<DocumentProducts> made = std::make_shared<DocumentProducts>();  // what this build makes
 };
 
 /// A gemtext page as the mirror renders it.
@@ -101,11 +104,13 @@ public:
     std::shared_ptr<const Capsule> run(const SourceTree& tree) {
         capsule_->add_directory("");
         capsule_->set_source(settings_.source);
-        if (settings_.previous && settings_.previous->source())
-            for (const SourceFile& f : settings_.previous->source()->files) previous_files_.emplace(f.display, &f);
+        served_.reserve(2 * tree.files.size());
+        documents_.reserve(tree.files.size());
+        capsule_->reserve(2 * tree.files.size());
         for (const std::string& dir : tree.directories) capsule_->add_directory(dir);
-        for (const SourceFile& file : tree.files) add_file(file);
+        for (const auto& file : tree.files) add_file(file);
         finish();
+        for (Document& doc : documents_) capsule_->remember_document(doc.display(), std::move(doc.made));
         return capsule_;
     }
 
@@ -115,32 +120,42 @@ private:
     }
 
     void claim(const std::string& path, const std::string& display, int line) {
+        if (const auto other = try_claim(path, display))
+            throw SourceError(display, line, path + " would be served twice: by this file and by " + std::string(*other));
+    }
+
+    // `path` served by `display`; when another file serves it already, that file (and nothing claimed).
+    std::optional<std::string_view> try_claim(const std::string& path, const std::string& display) {
         const auto [it, inserted] = served_.try_emplace(path, display);
-        if (!inserted) {
-            throw SourceError(display, line, path + " would be served twice: by this file and by " + it->second);
-        }
+        if (!inserted) return it->second;
+        served_in_order_.clear();
+        if (path.starts_with("/atom/") && (!first_below_atom_ || path < first_below_atom_->first))
+            first_below_atom_.emplace(path, display);
+        return std::nullopt;
     }
 
     bool syndicated(const std::string& rel_dir) const {
         const auto& paths = settings_.feed.paths;  // normalised by parse_config: no slash at either end
-        return std::any_of(paths.begin(), paths.end(),
-                           [&](const std::string& p) { return rel_dir == p || rel_dir.starts_with(p + "/"); });
+        return std::any_of(paths.begin(), paths.end(), [&](const std::string& p) {
+            return rel_dir.starts_with(p) && (rel_dir.size() == p.size() || rel_dir[p.size()] == '/');
+        });
     }
 
-    void add_file(const SourceFile& file) {
+    void add_file(const std::shared_ptr<const SourceFile>& shared) {
+        const SourceFile& file = *shared;
         const std::string& name = file.name;
         const std::string url_dir = directory_key(file.rel_dir);
         const std::size_t dot = name.rfind('.');
         const std::string ext = dot == std::string::npos ? std::string() : text::to_lower(name.substr(dot + 1));
-        const bool textual = ext == "gmi" || ext == "txt";
+        const bool textual = is_textual(name);
 
         if (textual) {
+            if (syn::has_front_matter(file.bytes)) {  // parse_document_file checks its UTF-8
+                add_document(shared, name.substr(0, dot), ext == "txt");
+                return;
+            }
             if (const auto bad = gemini::find_invalid_utf8(file.bytes)) {
                 throw SourceError(file.display, text::line_number_at(file.bytes, *bad), "invalid UTF-8");
-            }
-            if (syn::has_front_matter(file.bytes)) {
-                add_document(file, name.substr(0, dot), ext == "txt");
-                return;
             }
             if (syndicated(file.rel_dir))
                 capsule_->add_warning(file.display + ": not a feed entry, though its directory is in feed.paths: it has "
@@ -166,12 +181,13 @@ private:
         }
     }
 
-    /// The previous build's parse of `file`, when it read the very same bytes under the same name
-    /// (the parse depends on nothing else), else null.
-    std::shared_ptr<const DocumentFile> parsed_before(const SourceFile& file) const {
-        const auto it = previous_files_.find(file.display);
-        if (it == previous_files_.end() || it->second->bytes != file.bytes) return nullptr;
-        return settings_.previous->parsed_document(file.display);  // shared with it, not copied
+    /// What the previous build made of `file`, when it read the very same bytes under the same
+    /// name (the parse depends on nothing else), else null.
+    const DocumentProducts* made_before(const std::shared_ptr<const SourceFile>& file) const {
+        if (!settings_.previous) return nullptr;
+        const DocumentProducts* before = settings_.previous->document_products(file->display);
+        if (!before || !before->file || (before->file != file && before->file->bytes != file->bytes)) return nullptr;
+        return before;
     }
 
     /// The body of what the capsule built serves at `path` (the capsule keeps it, unmoved).
@@ -179,38 +195,41 @@ private:
         return capsule_->find(settings_.hostnames.front(), path)->body();
     }
 
-    void add_document(const SourceFile& file, const std::string& stem, bool plain) {
+    void add_document(const std::shared_ptr<const SourceFile>& shared, const std::string& stem, bool plain) {
+        const SourceFile& file = *shared;
         Document doc;
-        doc.display = file.display;
-        doc.rel_dir = file.rel_dir;
+        doc.file = &file;
         doc.plain = plain;
+        const DocumentProducts* before = made_before(shared);
         try {
-            std::shared_ptr<const DocumentFile> parsed = parsed_before(file);
-            if (!parsed) parsed = std::make_shared<const DocumentFile>(parse_document_file(file.bytes, stem, plain));
-            doc.body = parsed->body;
-            doc.body_line = parsed->body_line;
-            doc.meta = parsed->meta;
-            doc.text = parsed->text;
-            capsule_->remember_document(file.display, std::move(parsed));
+            doc.parsed = before ? before->parsed  // shared with it, not copied
+                                : std::make_shared<const DocumentFile>(parse_document_file(file.bytes, stem, plain));
         } catch (const syn::DocumentError& e) {
             throw SourceError(file.display, e.line(), e.what());
         }
-        doc.lang = doc.meta.lang.value_or(settings_.lang);
-        if (!plain) warn_about_stray_markers(*capsule_, file.display, doc.body, doc.body_line);
+        const syn::FrontMatter& meta = doc.meta();
+        doc.lang = meta.lang.value_or(settings_.lang);
+        if (before && before->lang == doc.lang) doc.before = before;
+        doc.made->file = shared;
+        doc.made->parsed = doc.parsed;
+        doc.made->lang = doc.lang;
+        if (!plain) {
+            warn_about_stray_markers(*capsule_, file.display, doc.parsed->body, doc.parsed->body_line);
+            doc.made->lists_entries = before ? before->lists_entries : has_entries_marker(doc.parsed->body);
+        }
         const std::string url_dir = directory_key(file.rel_dir);
-        doc.gmi_path = url_dir + doc.meta.slug + ".gmi";
-        if (plain) doc.txt_path = url_dir + doc.meta.slug + ".txt";
+        doc.gmi_path = url_dir + meta.slug + ".gmi";
+        if (plain) doc.txt_path = url_dir + meta.slug + ".txt";
 
         for (const std::string* path : {&doc.gmi_path, &doc.txt_path}) {
             if (path->empty()) continue;
-            if (const auto it = served_.find(*path); it != served_.end()) {
-                throw SourceError(file.display, doc.meta.slug_line,
-                                  "duplicate slug \"" + doc.meta.slug + "\": " + *path + " is already served by " +
-                                      it->second);
+            if (const auto other = try_claim(*path, file.display)) {
+                throw SourceError(file.display, meta.slug_line,
+                                  "duplicate slug \"" + meta.slug + "\": " + *path + " is already served by " +
+                                      std::string(*other));
             }
-            claim(*path, file.display, doc.meta.slug_line);
         }
-        if (doc.meta.slug == "index") claim(url_dir, file.display, doc.meta.slug_line);
+        if (meta.slug == "index") claim(url_dir, file.display, meta.slug_line);
         documents_.push_back(std::move(doc));
     }
 
@@ -220,84 +239,131 @@ private:
         return path.ends_with('/') && capsule_->is_directory(path);
     }
     // What serves something below `prefix` (a path ending in "/"), if anything.
+    // (The first in path order, so the message does not depend on the order files were read.)
     std::optional<std::string> served_below(const std::string& prefix) const {
-        const auto it = served_.lower_bound(prefix);
-        if (it != served_.end() && it->first.starts_with(prefix)) return it->second;
+        if (prefix == "/atom/") {  // asked of every build: kept as files are claimed
+            if (first_below_atom_) return std::string(first_below_atom_->second);
+        } else {
+            if (served_in_order_.empty()) {
+                served_in_order_.assign(served_.begin(), served_.end());
+                std::sort(served_in_order_.begin(), served_in_order_.end());
+            }
+            const auto it = std::lower_bound(served_in_order_.begin(), served_in_order_.end(),
+                                             std::pair<std::string_view, std::string_view>(prefix, {}));
+            if (it != served_in_order_.end() && it->first.starts_with(prefix)) return std::string(it->second);
+        }
         if (capsule_->is_directory(prefix)) return prefix + " (a directory)";
         return std::nullopt;
     }
 
     void finish() {
-        std::vector<syn::Entry> entries = make_entries();
-        const std::string list = syn::render_gemsub_list(entries);
+        const std::vector<Document*> entries = make_entries();
+        const FeedPlan plan = plan_feed(entries);
+        // The gemsub list (as syndication::render_gemsub_list writes it), from each entry's line as made.
+        std::size_t size = 0;
+        for (const Document* doc : plan.newest_first) size += doc->made->list_line.size();
+        std::string list;
+        list.reserve(size);
+        for (const Document* doc : plan.newest_first) list += doc->made->list_line;
         add_pages(list);
         add_paths_that_are_no_page();
-        add_feeds(entries);
+        add_feeds(plan);
         if (settings_.web) add_mirror();
         warn_about_shared_instants(entries);
     }
 
-    std::vector<syn::Entry> make_entries() {
+    /// The documents that are feed entries, in the tree's order, each with its entry made (or
+    /// taken from the previous build: it is made from the parse and the language alone).
+    std::vector<Document*> make_entries() {
         // Feed entries: ids are tag:AUTHORITY:ID (the front matter's id, else the slug), so
         // those are unique among them.
-        std::vector<syn::Entry> entries;
-        std::map<std::string, const Document*> ids;
-        for (const Document& doc : documents_) {
-            if (!syndicated(doc.rel_dir)) continue;
-            const std::string id = doc.meta.id.value_or(doc.meta.slug);
-            if (const auto [it, inserted] = ids.try_emplace(id, &doc); !inserted) {
-                const int line = doc.meta.id ? doc.meta.id_line : doc.meta.slug_line;
-                throw SourceError(doc.display, line,
-                                  (doc.meta.id ? "duplicate id \"" : "duplicate slug \"") + id +
-                                      "\": feed entry ids need it unique, and " + it->second->display +
-                                      " uses it too" + (doc.meta.id ? "" : " (pin one with id = \"...\")"));
+        std::vector<Document*> entries;
+        std::unordered_map<std::string_view, const Document*> ids;
+        for (Document& doc : documents_) {
+            if (!syndicated(doc.rel_dir())) continue;
+            const syn::FrontMatter& meta = doc.meta();
+            if (doc.before && doc.before->feed_entry) {
+                doc.made->feed_entry = doc.before->feed_entry;
+                doc.made->list_line = doc.before->list_line;
+            } else {
+                syn::Entry e;
+                e.path = doc.gmi_path;
+                e.slug = meta.slug;
+                e.id = meta.id.value_or(meta.slug);
+                e.title = meta.title;
+                e.authors = meta.authors;
+                e.published = meta.published;
+                e.updated = meta.effective_updated();
+                e.lang = doc.lang;
+                e.content = doc.parsed->body;
+                if (meta.summary) e.summary = *meta.summary;
+                else if (doc.plain) e.summary = syn::lede(doc.parsed->text);
+                else e.summary = syn::first_text_line(doc.parsed->body).value_or(meta.title);
+                doc.made->list_line = syn::gemsub_line(e);
+                doc.made->feed_entry = std::make_shared<const syn::Entry>(std::move(e));
             }
-            syn::Entry e;
-            e.path = doc.gmi_path;
-            e.slug = doc.meta.slug;
-            e.id = id;
-            e.title = doc.meta.title;
-            e.authors = doc.meta.authors;
-            e.published = doc.meta.published;
-            e.updated = doc.meta.effective_updated();
-            e.lang = doc.lang;
-            e.content = doc.body;
-            if (doc.meta.summary) e.summary = *doc.meta.summary;
-            else if (doc.plain) e.summary = syn::lede(doc.text);
-            else e.summary = syn::first_text_line(doc.body).value_or(doc.meta.title);
-            entries.push_back(std::move(e));
+            const std::string& id = doc.made->feed_entry->id;
+            if (const auto [it, inserted] = ids.try_emplace(id, &doc); !inserted) {
+                const int line = meta.id ? meta.id_line : meta.slug_line;
+                throw SourceError(doc.display(), line,
+                                  (meta.id ? "duplicate id \"" : "duplicate slug \"") + id +
+                                      "\": feed entry ids need it unique, and " + it->second->display() +
+                                      " uses it too" + (meta.id ? "" : " (pin one with id = \"...\")"));
+            }
+            entries.push_back(&doc);
         }
         return entries;
     }
 
     void add_pages(const std::string& list) {
-        std::map<std::string, std::string> titles;  // served document path → title, for link labels
-        for (const Document& doc : documents_) {
-            titles[doc.gmi_path] = doc.meta.title;
-            if (!doc.txt_path.empty()) titles[doc.txt_path] = doc.meta.title;
-        }
-        for (const Document& doc : documents_) {
-            syn::PageLinks links;
-            for (const syn::RelatedPath& related : doc.meta.related) {
+        // Served document path → title, for link labels: made when the first page needs it.
+        std::unordered_map<std::string_view, std::string_view> titles;
+        for (Document& doc : documents_) {
+            DocumentProducts& made = *doc.made;
+            if (titles.empty() && !doc.meta().related.empty()) {
+                titles.reserve(2 * documents_.size());
+                for (const Document& d : documents_) {
+                    titles.try_emplace(d.gmi_path, d.meta().title);
+                    if (!d.txt_path.empty()) titles.try_emplace(d.txt_path, d.meta().title);
+                }
+            }
+            for (const syn::RelatedPath& related : doc.meta().related) {
                 if (!is_served(related.path)) {
-                    throw SourceError(doc.display, related.line,
+                    throw SourceError(doc.display(), related.line,
                                       "related path \"" + related.path + "\" is not in the capsule");
                 }
                 const auto title = titles.find(related.path);
-                links.related.push_back({related.path, title != titles.end() ? title->second : related.path});
+                made.links.emplace_back(related.path, title != titles.end() ? title->second : related.path);
             }
-            links.text_path = doc.txt_path;
-            const std::string page = doc.plain
-                                         ? syn::render_gemtext(doc.meta, doc.text, links, syn::wording_for(doc.lang))
-                                         : syn::expand_entries_marker(doc.body, list);
-            Response response = make_response(gemtext_mime(doc.lang), page);
-            const bool index = doc.meta.slug == "index";
-            if (index) capsule_->add(directory_key(doc.rel_dir), response);
-            capsule_->add(doc.gmi_path, std::move(response));
-            if (doc.plain) capsule_->add(doc.txt_path, make_response(plain_text_mime, doc.body));
+            // The page is made again only when what it is made from changed: a converted page's
+            // parse, language and links; a gemtext document's parse, and the list when it holds one.
+            const DocumentProducts* before = doc.before;
+            if (before && before->page && (doc.plain ? before->links == made.links : !made.lists_entries)) {
+                made.page = before->page;
+                made.text = before->text;
+            } else {
+                std::string page;
+                if (doc.plain) {
+                    syn::PageLinks links;
+                    for (const auto& [path, label] : made.links) links.related.push_back({path, label});
+                    links.text_path = doc.txt_path;
+                    page = syn::render_gemtext(doc.meta(), doc.parsed->text, links, syn::wording_for(doc.lang));
+                } else {
+                    page = syn::expand_entries_marker(doc.parsed->body, list);
+                }
+                made.page = std::make_shared<const Response>(make_response(gemtext_mime(doc.lang), page));
+                if (doc.plain)
+                    made.text = before && before->text ? before->text
+                                                       : std::make_shared<const Response>(
+                                                             make_response(plain_text_mime, doc.parsed->body));
+            }
+            const bool index = doc.meta().slug == "index";
+            if (index) capsule_->add(directory_key(doc.rel_dir()), made.page);
+            capsule_->add(doc.gmi_path, made.page);
+            if (doc.plain) capsule_->add(doc.txt_path, made.text);
             if (settings_.web) {
-                pages_.push_back({index ? directory_key(doc.rel_dir) : doc.gmi_path, served_body(doc.gmi_path), doc.lang,
-                                  doc.meta.title});
+                pages_.push_back({index ? directory_key(doc.rel_dir()) : doc.gmi_path, served_body(doc.gmi_path), doc.lang,
+                                  doc.meta().title});
                 if (doc.plain) texts_.emplace_back(doc.txt_path, served_body(doc.txt_path));
             }
         }
@@ -317,22 +383,22 @@ private:
     void add_paths_that_are_no_page() {
         std::map<std::string, std::string> sources;  // a redirected or gone path → who says so
         for (const Document& doc : documents_) {
-            for (const syn::RelatedPath& alias : doc.meta.aliases) {
+            for (const syn::RelatedPath& alias : doc.meta().aliases) {
                 std::vector<std::pair<std::string, std::string>> moves{{alias.path, doc.gmi_path}};
                 if (doc.plain)  // the old plain text moved too
                     moves.emplace_back(alias.path.substr(0, alias.path.size() - 4) + ".txt", doc.txt_path);
                 for (const auto& [from, to] : moves) {
                     if (is_served(from))
-                        throw SourceError(doc.display, alias.line,
+                        throw SourceError(doc.display(), alias.line,
                                           "alias \"" + from + "\" is a page itself (" + served_name(from) +
                                               "): an alias must be a path nothing serves");
-                    if (const auto [it, inserted] = sources.try_emplace(from, doc.display); !inserted)
-                        throw SourceError(doc.display, alias.line,
+                    if (const auto [it, inserted] = sources.try_emplace(from, doc.display()); !inserted)
+                        throw SourceError(doc.display(), alias.line,
                                           "alias \"" + from + "\" is already an alias of " + it->second);
                     capsule_->add_redirect(from, Redirect{to, true, {}});
                 }
                 if (settings_.web)
-                    mirror_redirects_.push_back({alias.path, doc.gmi_path, doc.lang, doc.meta.title});
+                    mirror_redirects_.push_back({alias.path, doc.gmi_path, doc.lang, doc.meta().title});
             }
         }
         for (const config::RedirectRule& rule : settings_.redirects) {
@@ -384,7 +450,7 @@ private:
 
     std::string served_name(const std::string& path) const {
         const auto it = served_.find(path);
-        return it != served_.end() ? it->second : "generated";
+        return it != served_.end() ? std::string(it->second) : "generated";
     }
 
     void check_shadow(const std::string& path, const config::Position& where, const std::string& what) const {
@@ -412,63 +478,123 @@ private:
         return feed;
     }
 
-    /// The subscription document and the archives, for one base URL (a host name's, or the
-    /// mirror's): path → XML.
     /// The feed's entries newest first, and the archive months (newest first) with their
     /// entries, as indices into that order. No months when the subscription holds them all.
     struct FeedPlan {
-        std::vector<const syn::Entry*> newest_first;
+        std::vector<Document*> newest_first;
         std::vector<std::pair<std::string, std::vector<std::size_t>>> months;
     };
 
-    FeedPlan plan_feed(const std::vector<syn::Entry>& entries) const {
+    FeedPlan plan_feed(const std::vector<Document*>& entries) const {
+        // syndication::newer_first's order, with each entry's instants reckoned once.
+        struct Keyed {
+            syn::UtcKey updated, published;
+            Document* doc;
+        };
+        std::vector<Keyed> keyed;
+        keyed.reserve(entries.size());
+        for (Document* doc : entries)
+            keyed.push_back({syn::utc_sort_key(doc->made->feed_entry->updated),
+                             syn::utc_sort_key(doc->made->feed_entry->published), doc});
+        std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
+            if (a.updated != b.updated) return a.updated > b.updated;
+            if (a.published != b.published) return a.published > b.published;
+            return a.doc->gmi_path < b.doc->gmi_path;  // unique: a total order
+        });
         FeedPlan plan;
-        for (const syn::Entry& e : entries) plan.newest_first.push_back(&e);
-        std::stable_sort(plan.newest_first.begin(), plan.newest_first.end(),
-                         [](const syn::Entry* a, const syn::Entry* b) { return syn::newer_first(*a, *b); });
+        plan.newest_first.reserve(entries.size());
+        for (const Keyed& k : keyed) plan.newest_first.push_back(k.doc);
         // RFC 5005: when the subscription document cannot hold them all, every entry is in the
         // archive of the month it was published.
         if (entries.size() <= settings_.feed.max_entries) return plan;
         std::map<std::string, std::vector<std::size_t>, std::greater<>> by_month;
         for (std::size_t i = 0; i < plan.newest_first.size(); ++i)
-            by_month[syn::archive_month(*plan.newest_first[i])].push_back(i);
+            by_month[syn::archive_month(*plan.newest_first[i]->made->feed_entry)].push_back(i);
         for (auto& [month, list] : by_month) plan.months.emplace_back(month, std::move(list));
         return plan;
     }
 
-    /// The subscription document and every archive for `feed`, each entry written once
-    /// (`written`: the entries as written for `feed`, in the plan's order; written here when
-    /// empty, and reused by a caller whose feed writes entries the same way).
-    std::vector<std::pair<std::string, std::string>> feed_documents(const syn::FeedInfo& feed, const FeedPlan& plan,
-                                                                     std::vector<std::string>& written) const {
-        std::vector<std::pair<std::string, std::string>> docs;
-        try {
-            if (written.empty()) {
-                written.reserve(plan.newest_first.size());
-                for (const syn::Entry* e : plan.newest_first) written.push_back(syn::write_entry(feed, *e));
+    /// What of `feed` an entry's XML depends on (syndication::write_entry).
+    static std::string entry_settings(const syn::FeedInfo& feed) {
+        return feed.authority + '\n' + feed.lang + '\n' + feed.base_url + '\n' + feed.mirror_url;
+    }
+
+    /// Each entry of the plan as `feed` writes it, in the plan's order: taken from the previous
+    /// build when it wrote the same entry for the same entry settings, else written (and kept).
+    std::vector<std::shared_ptr<const std::string>> write_entries(const syn::FeedInfo& feed, const FeedPlan& plan) const {
+        const auto settings = std::make_shared<const std::string>(entry_settings(feed));
+        std::vector<std::shared_ptr<const std::string>> written;
+        written.reserve(plan.newest_first.size());
+        for (Document* doc : plan.newest_first) {
+            std::shared_ptr<const std::string> xml;
+            if (doc->before && doc->before->feed_entry == doc->made->feed_entry)
+                for (const auto& [made_for, before] : doc->before->entries)
+                    if (*made_for == *settings) xml = before;
+            if (!xml) xml = std::make_shared<const std::string>(syn::write_entry(feed, *doc->made->feed_entry));
+            doc->made->entries.emplace_back(settings, xml);
+            written.push_back(std::move(xml));
+        }
+        return written;
+    }
+
+    /// The subscription document and every archive for `feed`, by path, from its entries as
+    /// written (`written`, in the plan's order, by write_entries with the same entry settings):
+    /// as Gemini responses, or with `as_files` as the mirror's files. Each is taken from the
+    /// previous build when it has the same head and the very same entries (`where` names the
+    /// feed among the capsule's: a host name, or "web").
+    std::vector<std::pair<std::string, std::shared_ptr<const FeedDocumentProducts>>> feed_documents(
+        const syn::FeedInfo& feed, const FeedPlan& plan, const std::vector<std::shared_ptr<const std::string>>& written,
+        const std::string& where, bool as_files) const {
+        std::vector<std::pair<std::string, std::shared_ptr<const FeedDocumentProducts>>> docs;
+        auto document = [&](const std::string& path, const syn::FeedInfo& info, const std::vector<std::size_t>* indices,
+                            std::size_t count) {
+            auto made = std::make_shared<FeedDocumentProducts>();
+            made->entries.reserve(count);
+            const syn::DateTime* updated = nullptr;
+            for (std::size_t k = 0; k < count; ++k) {
+                const std::size_t i = indices ? (*indices)[k] : k;
+                if (!updated) updated = &plan.newest_first[i]->made->feed_entry->updated;
+                made->entries.push_back(written[i]);
             }
-            auto document = [&](const syn::FeedInfo& info, const std::vector<std::size_t>* indices, std::size_t count) {
-                std::vector<const std::string*> parts;
-                const syn::DateTime* updated = nullptr;
-                for (std::size_t k = 0; k < count; ++k) {
-                    const std::size_t i = indices ? (*indices)[k] : k;
-                    if (!updated) updated = &plan.newest_first[i]->updated;
-                    parts.push_back(&written[i]);
+            made->head = syn::write_document_head(info, updated);
+            const std::string key = where + ' ' + path;
+            const FeedDocumentProducts* before = settings_.previous ? settings_.previous->feed_document(key) : nullptr;
+            if (before && before->head == made->head && before->entries == made->entries &&
+                (as_files ? before->file != nullptr : before->response != nullptr)) {
+                made->response = before->response;
+                made->file = before->file;
+            } else {
+                std::size_t size = made->head.size() + syn::document_end.size();
+                for (const auto& e : made->entries) size += e->size();
+                std::string bytes = as_files ? std::string() : gemini::response_header(gemini::Status::success, atom_mime);
+                const std::size_t header_size = bytes.size();
+                bytes.reserve(header_size + size);
+                bytes += made->head;
+                for (const auto& e : made->entries) bytes += *e;
+                bytes += syn::document_end;
+                if (as_files) {
+                    made->file = std::make_shared<const std::string>(std::move(bytes));
+                } else {
+                    Response r;
+                    r.bytes = std::move(bytes);
+                    r.header_size = header_size;
+                    made->response = std::make_shared<const Response>(std::move(r));
                 }
-                return syn::write_document(info, updated, parts);
-            };
+            }
+            capsule_->remember_feed_document(key, made);
+            docs.emplace_back(path, std::move(made));
+        };
+        try {
             syn::FeedInfo current = feed;
             if (!plan.months.empty()) current.prev_archive = syn::archive_path(plan.months.front().first);
-            docs.emplace_back("/atom.xml",
-                              document(current, nullptr, std::min(plan.newest_first.size(), feed.max_entries)));
+            document("/atom.xml", current, nullptr, std::min(plan.newest_first.size(), feed.max_entries));
             for (std::size_t i = 0; i < plan.months.size(); ++i) {
                 syn::FeedInfo archive = feed;
                 archive.is_archive = true;
                 archive.self_path = syn::archive_path(plan.months[i].first);
                 if (i + 1 < plan.months.size()) archive.prev_archive = syn::archive_path(plan.months[i + 1].first);
                 if (i > 0) archive.next_archive = syn::archive_path(plan.months[i - 1].first);
-                docs.emplace_back(archive.self_path,
-                                  document(archive, &plan.months[i].second, plan.months[i].second.size()));
+                document(archive.self_path, archive, &plan.months[i].second, plan.months[i].second.size());
             }
         } catch (const std::invalid_argument& e) {
             throw SourceError(settings_.settings_file, 0, std::string("[feed] ") + e.what());
@@ -476,30 +602,35 @@ private:
         return docs;
     }
 
-    void add_feeds(const std::vector<syn::Entry>& entries) {
+    void add_feeds(const FeedPlan& plan) {
         if (const auto it = served_.find("/atom.xml"); it != served_.end())
-            throw SourceError(it->second, 0, "/atom.xml is the generated Atom feed; rename this file");
+            throw SourceError(std::string(it->second), 0, "/atom.xml is the generated Atom feed; rename this file");
         if (const auto below = served_below("/atom/"))
             throw SourceError(*below, 0, "/atom/ holds the generated feed archives; rename this directory");
-        capsule_->set_entry_count(std::min<std::size_t>(entries.size(), settings_.feed.max_entries));
-        const FeedPlan plan = plan_feed(entries);
+        capsule_->set_entry_count(std::min<std::size_t>(plan.newest_first.size(), settings_.feed.max_entries));
         // The first host's entries are written as the mirror's feed writes them too (same
         // base_url and mirror_url: only the documents' own links differ).
-        std::vector<std::string> first_host_entries;
+        std::vector<std::shared_ptr<const std::string>> first_host_entries;
         for (std::size_t h = 0; h < settings_.hostnames.size(); ++h) {
             const std::string& host = settings_.hostnames[h];
             syn::FeedInfo feed = feed_info();
             feed.base_url = gemini::base_url(host, settings_.public_port);
-            std::vector<std::string> other_host_entries;
-            for (auto& [path, xml] : feed_documents(feed, plan, h == 0 ? first_host_entries : other_host_entries))
-                capsule_->add_for_host(host, path, make_response(atom_mime, xml));
+            std::vector<std::shared_ptr<const std::string>> written;
+            try {
+                written = write_entries(feed, plan);
+            } catch (const std::invalid_argument& e) {
+                throw SourceError(settings_.settings_file, 0, std::string("[feed] ") + e.what());
+            }
+            for (auto& [path, made] : feed_documents(feed, plan, written, host, false))
+                capsule_->add_for_host(host, path, made->response);
+            if (h == 0) first_host_entries = std::move(written);
         }
         if (settings_.web) {
             syn::FeedInfo feed = feed_info();
             feed.base_url = gemini::base_url(settings_.hostnames.front(), settings_.public_port);
             feed.in_mirror = true;
-            for (auto& [path, xml] : feed_documents(feed, plan, first_host_entries))
-                mirror_feeds_.emplace_back(path, std::move(xml));
+            for (auto& [path, made] : feed_documents(feed, plan, first_host_entries, "web", true))
+                mirror_feeds_.emplace_back(path, made->file);
         }
     }
 
@@ -508,8 +639,9 @@ private:
         const auto parsed = gemini::parse_uri(web.base_url);
         const std::string base_path = std::get<gemini::Request>(parsed).path;  // "/" or "/prefix/"
         const std::string gemini_base = gemini::base_url(settings_.hostnames.front(), settings_.public_port);
-        std::map<std::string, std::string> written;  // mirror file → what wrote it, for clashes
-        auto add = [&](std::string file, std::string bytes, const std::string& by) {
+        std::unordered_map<std::string, std::string> written;  // mirror file → what wrote it, for clashes
+        written.reserve(pages_.size() + texts_.size() + statics_.size() + mirror_feeds_.size() + mirror_redirects_.size());
+        auto add = [&](std::string file, auto bytes, const std::string& by) {  // bytes: a string, or shared
             if (const auto [it, inserted] = written.try_emplace(file, by); !inserted) {
                 if (it->second == by) return;  // "/dir/" and "/dir/index.gmi": one page, one file
                 throw SourceError(by, 0, "the web mirror's " + file + " would be written twice: for this and for " +
@@ -532,7 +664,9 @@ private:
                 const MirrorPageSource* before = previous->mirror_page_source(file);
                 const Response* served = previous->find(settings_.hostnames.front(), page.path);
                 const auto old = previous->mirror().find(file);
-                if (before && *before == made_from && served && served->body() == page.gemtext &&
+                const bool same_gemtext = served && (served->body().data() == page.gemtext.data()  // shared
+                                                     || served->body() == page.gemtext);
+                if (before && *before == made_from && same_gemtext &&
                     old != previous->mirror().end() && !written.contains(file)) {
                     written.emplace(file, source);
                     capsule_->add_mirror_file(file, old->second);
@@ -555,7 +689,16 @@ private:
             add(file, web::render_page(page.gemtext, info, link), source);
             capsule_->set_mirror_page_source(file, std::move(made_from));
         }
-        for (const auto& [path, body] : texts_) add(path.substr(1), std::string(body), path);
+        for (const auto& [path, body] : texts_) {
+            // A plain text whose response is the previous build's (shared): its file is too.
+            std::shared_ptr<const std::string> same;
+            if (const Response* before = previous ? previous->find(settings_.hostnames.front(), path) : nullptr;
+                before && before->body().data() == body.data())
+                if (const auto old = previous->mirror().find(std::string_view(path).substr(1)); old != previous->mirror().end())
+                    same = old->second;
+            if (same) add(path.substr(1), std::move(same), path);
+            else add(path.substr(1), std::string(body), path);
+        }
         for (const auto& [path, file] : statics_) add(path.substr(1), file->bytes, path);
         for (const auto& [path, xml] : mirror_feeds_) add(path.substr(1), xml, path);
         for (const MirrorRedirect& r : mirror_redirects_) {
@@ -564,15 +707,14 @@ private:
         }
     }
 
-    void warn_about_shared_instants(const std::vector<syn::Entry>& entries) {
-        std::map<std::string, std::string> files;  // entry path → the file it is from
-        for (const Document& doc : documents_) files[doc.gmi_path] = doc.display;
-        std::map<syn::UtcKey, const syn::Entry*> seen;
-        for (const syn::Entry& e : entries) {
-            const auto [it, inserted] = seen.try_emplace(syn::utc_sort_key(e.updated), &e);
+    void warn_about_shared_instants(const std::vector<Document*>& entries) {
+        std::map<syn::UtcKey, const Document*> seen;
+        for (const Document* doc : entries) {
+            const syn::DateTime& updated = doc->made->feed_entry->updated;
+            const auto [it, inserted] = seen.try_emplace(syn::utc_sort_key(updated), doc);
             if (!inserted)
-                capsule_->add_warning(files[e.path] + ": its entry shares the updated instant " +
-                                      syn::to_rfc3339(e.updated) + " with " + files[it->second->path] +
+                capsule_->add_warning(doc->display() + ": its entry shares the updated instant " +
+                                      syn::to_rfc3339(updated) + " with " + it->second->display() +
                                       "'s; feed validators warn and readers may order them arbitrarily: give each "
                                       "its own (published or updated with a time)");
         }
@@ -581,8 +723,9 @@ private:
     const MimeTable& mime_;
     const BuildSettings& settings_;
     std::shared_ptr<Capsule> capsule_ = std::make_shared<Capsule>();
-    std::map<std::string, std::string> served_;  // path → the file that serves it
-    std::unordered_map<std::string_view, const SourceFile*> previous_files_;  // the previous build's, by display
+    std::unordered_map<std::string, std::string_view> served_;  // path → the file that serves it (its SourceFile::display)
+    mutable std::vector<std::pair<std::string_view, std::string_view>> served_in_order_;  // served_ sorted, when asked
+    std::optional<std::pair<std::string, std::string_view>> first_below_atom_;  // of served_, the first path below /atom/
     std::vector<Document> documents_;
     /// Gemtext files without front matter that hold a {{ entries }} line.
     struct ListingPage {
@@ -595,7 +738,7 @@ private:
     std::vector<Page> pages_;
     std::vector<std::pair<std::string, std::string_view>> texts_;  // a plain document's .txt path → its text
     std::vector<std::pair<std::string, const SourceFile*>> statics_;
-    std::vector<std::pair<std::string, std::string>> mirror_feeds_;
+    std::vector<std::pair<std::string, std::shared_ptr<const std::string>>> mirror_feeds_;
     struct MirrorRedirect {
         std::string from, to, lang, title;
     };

@@ -13,6 +13,7 @@
 #include "capsule/mime_types.hpp"
 #include "capsule/source_tree.hpp"
 #include "config/config.hpp"
+#include "syndication/entry.hpp"
 #include "syndication/front_matter.hpp"
 #include "syndication/plain_text.hpp"
 
@@ -50,6 +51,36 @@ struct DocumentFile {
     std::string body;           // after the front matter, as authored
     int body_line = 1;          // the line of the file the body starts on
     syndication::PlainText text;  // plain-text documents only
+};
+
+/// What one document file was made into, kept in its capsule for the next build. That build
+/// takes each part again instead of making it when it would be made from the same inputs: the
+/// same parse (the same bytes under the same name), language and links for the page, the same
+/// feed settings for the Atom entry. So the result is byte for byte what making it gives.
+struct DocumentProducts {
+    std::shared_ptr<const SourceFile> file;  // the file as read
+    std::shared_ptr<const DocumentFile> parsed;
+    std::string lang;                // the language it was made in (front matter, else capsule.lang)
+    bool lists_entries = false;      // a gemtext document with a {{ entries }} line: its page follows the list
+    /// The related links of a converted page: path and label (the page's title), in order.
+    std::vector<std::pair<std::string, std::string>> links;
+    std::shared_ptr<const Response> page;  // the gemtext page
+    std::shared_ptr<const Response> text;  // a plain document's text/plain original, else null
+    std::shared_ptr<const syndication::Entry> feed_entry;  // feed entries only, else null
+    std::string list_line;  // its line in the gemsub list (syndication::gemsub_line)
+    /// Its Atom <entry> as written for each feed that carries it, by what of the feed the XML
+    /// depends on (see syndication::write_entry: authority, language, base and mirror URLs).
+    std::vector<std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const std::string>>> entries;
+};
+
+/// A feed document (the subscription document or an archive month) as a build wrote it, kept
+/// in the capsule for the next build, which takes it again when the same head and the very same
+/// written entries, in the same order, make it.
+struct FeedDocumentProducts {
+    std::string head;  // syndication::write_document_head
+    std::vector<std::shared_ptr<const std::string>> entries;
+    std::shared_ptr<const Response> response;  // a host's feed: the Gemini response
+    std::shared_ptr<const std::string> file;   // the web mirror's: the file
 };
 
 /// One document file's own checks, exactly as the build makes them: valid UTF-8, XML 1.0

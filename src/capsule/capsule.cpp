@@ -22,9 +22,9 @@ SourceError::SourceError(std::string path, int line, const std::string& message)
 const Response* Capsule::find(std::string_view host, std::string_view path) const {
     const std::string key = path.empty() ? std::string("/") : std::string(path);
     if (const auto h = per_host_.find(host); h != per_host_.end()) {
-        if (const auto it = h->second.find(key); it != h->second.end()) return &it->second;
+        if (const auto it = h->second.find(key); it != h->second.end()) return it->second.get();
     }
-    if (const auto it = shared_.find(key); it != shared_.end()) return &it->second;
+    if (const auto it = shared_.find(key); it != shared_.end()) return it->second.get();
     return nullptr;
 }
 
@@ -34,9 +34,9 @@ bool Capsule::is_directory(std::string_view path) const {
 
 std::map<std::string, std::string> Capsule::describe() const {
     std::map<std::string, std::string> out;
-    for (const auto& [path, r] : shared_) out.emplace("* " + path, r.bytes);
+    for (const auto& [path, r] : shared_) out.emplace("* " + path, r->bytes);
     for (const auto& [host, responses] : per_host_)
-        for (const auto& [path, r] : responses) out.emplace(host + " " + path, r.bytes);
+        for (const auto& [path, r] : responses) out.emplace(host + " " + path, r->bytes);
     for (const auto& [path, yes] : directories_) out.emplace("directory " + path, yes ? "1" : "0");
     for (const auto& [from, r] : redirects_)
         out.emplace("redirect " + from, r.target + (r.permanent ? " 31 " : " 30 ") + r.rest);
@@ -50,9 +50,19 @@ std::map<std::string, std::string> Capsule::describe() const {
     return out;
 }
 
-void Capsule::add(std::string path, Response response) { shared_.insert_or_assign(std::move(path), std::move(response)); }
+void Capsule::add(std::string path, Response response) {
+    add(std::move(path), std::make_shared<const Response>(std::move(response)));
+}
+
+void Capsule::add(std::string path, std::shared_ptr<const Response> response) {
+    shared_.insert_or_assign(std::move(path), std::move(response));
+}
 
 void Capsule::add_for_host(const std::string& host, std::string path, Response response) {
+    add_for_host(host, std::move(path), std::make_shared<const Response>(std::move(response)));
+}
+
+void Capsule::add_for_host(const std::string& host, std::string path, std::shared_ptr<const Response> response) {
     per_host_[host].insert_or_assign(std::move(path), std::move(response));
 }
 
@@ -108,13 +118,22 @@ void Capsule::set_mirror_page_source(std::string file, MirrorPageSource source) 
     mirror_sources_.insert_or_assign(std::move(file), std::move(source));
 }
 
-void Capsule::remember_document(std::string display, std::shared_ptr<const DocumentFile> parsed) {
-    parsed_.insert_or_assign(std::move(display), std::move(parsed));
+void Capsule::remember_document(std::string display, std::shared_ptr<const DocumentProducts> products) {
+    documents_.insert_or_assign(std::move(display), std::move(products));
 }
 
-std::shared_ptr<const DocumentFile> Capsule::parsed_document(const std::string& display) const {
-    const auto it = parsed_.find(display);
-    return it == parsed_.end() ? nullptr : it->second;
+const DocumentProducts* Capsule::document_products(const std::string& display) const {
+    const auto it = documents_.find(display);
+    return it == documents_.end() ? nullptr : it->second.get();
+}
+
+void Capsule::remember_feed_document(std::string key, std::shared_ptr<const FeedDocumentProducts> products) {
+    feed_documents_.insert_or_assign(std::move(key), std::move(products));
+}
+
+const FeedDocumentProducts* Capsule::feed_document(const std::string& key) const {
+    const auto it = feed_documents_.find(key);
+    return it == feed_documents_.end() ? nullptr : it->second.get();
 }
 
 const MirrorPageSource* Capsule::mirror_page_source(std::string_view file) const {

@@ -2,6 +2,7 @@
 /// The capsule in memory: every servable path mapped to its prebuilt response.
 
 #include <cstddef>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -56,8 +57,9 @@ struct MirrorPageSource {
     friend bool operator==(const MirrorPageSource&, const MirrorPageSource&) = default;
 };
 
-struct SourceTree;    // source_tree.hpp
-struct DocumentFile;  // build.hpp
+struct SourceTree;        // source_tree.hpp
+struct DocumentProducts;      // build.hpp
+struct FeedDocumentProducts;  // build.hpp
 
 /// Everything servable, built once per load. Immutable after loading; shared between
 /// threads through std::shared_ptr<const Capsule>.
@@ -87,9 +89,12 @@ public:
     const std::vector<std::string>& warnings() const { return warnings_; }
 
     /// What the next load may reuse (BuildSettings::previous): the files as they were read,
-    /// and each document file as parsed, by the name messages give it (SourceFile::display).
+    /// and what each document file was made into (its parse, page, plain text and Atom entry),
+    /// by the name messages give it (SourceFile::display); null when it is no document here.
     const std::shared_ptr<const SourceTree>& source() const { return source_; }
-    std::shared_ptr<const DocumentFile> parsed_document(const std::string& display) const;
+    const DocumentProducts* document_products(const std::string& display) const;
+    /// And each feed document as written, by "HOST PATH" (the mirror's by "web PATH").
+    const FeedDocumentProducts* feed_document(const std::string& key) const;
 
     /// Every prebuilt response and every other answer the capsule gives, written out line by
     /// line in a fixed order ("HOST PATH" and the response's bytes; directories, redirects,
@@ -101,8 +106,13 @@ public:
     std::size_t entry_count() const { return entry_count_; }
 
     // Building (used by the loader and by tests).
+    void reserve(std::size_t responses) { shared_.reserve(responses); }
     void add(std::string path, Response response);
+    /// The same response shared, not copied: by two paths ("/dir/" and "/dir/index.gmi"), or by
+    /// this capsule and the previous one when it did not change.
+    void add(std::string path, std::shared_ptr<const Response> response);
     void add_for_host(const std::string& host, std::string path, Response response);
+    void add_for_host(const std::string& host, std::string path, std::shared_ptr<const Response> response);
     void add_directory(std::string path_without_slash);
     void set_entry_count(std::size_t n) { entry_count_ = n; }
     /// `from` ending in "/" is a prefix rule.
@@ -114,11 +124,12 @@ public:
     void set_mirror_settings(std::string settings) { mirror_settings_ = std::move(settings); }
     void add_warning(std::string warning) { warnings_.push_back(std::move(warning)); }
     void set_source(std::shared_ptr<const SourceTree> tree) { source_ = std::move(tree); }
-    void remember_document(std::string display, std::shared_ptr<const DocumentFile> parsed);
+    void remember_document(std::string display, std::shared_ptr<const DocumentProducts> products);
+    void remember_feed_document(std::string key, std::shared_ptr<const FeedDocumentProducts> products);
 
 private:
-    std::unordered_map<std::string, Response> shared_;
-    std::map<std::string, std::unordered_map<std::string, Response>, std::less<>> per_host_;
+    std::unordered_map<std::string, std::shared_ptr<const Response>> shared_;
+    std::map<std::string, std::unordered_map<std::string, std::shared_ptr<const Response>>, std::less<>> per_host_;
     std::unordered_map<std::string, bool> directories_;
     std::unordered_map<std::string, Redirect> redirects_;
     std::vector<std::pair<std::string, Redirect>> prefix_redirects_;  // longest first
@@ -130,7 +141,8 @@ private:
     std::vector<std::string> warnings_;
     std::size_t entry_count_ = 0;
     std::shared_ptr<const SourceTree> source_;
-    std::unordered_map<std::string, std::shared_ptr<const DocumentFile>> parsed_;
+    std::unordered_map<std::string, std::shared_ptr<const DocumentProducts>> documents_;
+    std::unordered_map<std::string, std::shared_ptr<const FeedDocumentProducts>> feed_documents_;
 };
 
 /// A change to one host's capsule that is not on disk yet: an upload, built before it is
@@ -143,6 +155,14 @@ struct HostEdit {
     std::vector<std::string> deleted;    // the host's deleted paths (titan.state_file) with the edit
 };
 
+/// What changed on disk since the previous load, as a file watcher saw it: the paths it reported
+/// (files or directories, each a watched directory joined with a name), or, with `everything`,
+/// unknown (events were lost, or nothing watched): every tree is read whole.
+struct DiskChanges {
+    bool everything = true;
+    std::vector<std::filesystem::path> paths;
+};
+
 /// Reads the capsule tree of `host` into memory: static files, documents with front matter
 /// converted to gemtext (and their plain text beside them), the generated index list and one
 /// Atom feed per host name at /atom.xml. Dot-files are skipped; symlinks that lead outside the
@@ -150,16 +170,19 @@ struct HostEdit {
 /// nothing is returned half-built. The paths of titan.state_file answer 52. With `edit`, the
 /// tree read is changed by it before the build. `previous`, the host's capsule before a reload
 /// (or null), lends what did not change (see BuildSettings::previous): the result is the same
-/// either way.
+/// either way. With `changes` too, only what they name below the root is read from disk again
+/// (read_changed_source_tree); the rest of the tree is the previous load's.
 std::shared_ptr<const Capsule> load_capsule(const config::HostSettings& host, const config::Config& config,
                                             const HostEdit* edit = nullptr,
-                                            std::shared_ptr<const Capsule> previous = nullptr);
+                                            std::shared_ptr<const Capsule> previous = nullptr,
+                                            const DiskChanges* changes = nullptr);
 
 /// Every host of `config`, loaded in parallel, in the order of config.hosts. When any fails,
 /// throws the error of the first (in that order) that did: nothing half-loaded is returned.
 /// `previous`: each host's capsule before a reload, by its first name (may be empty).
 std::vector<std::shared_ptr<const Capsule>> load_capsules(
     const config::Config& config, const HostEdit* edit = nullptr,
-    const std::map<std::string, std::shared_ptr<const Capsule>, std::less<>>& previous = {});
+    const std::map<std::string, std::shared_ptr<const Capsule>, std::less<>>& previous = {},
+    const DiskChanges* changes = nullptr);
 
 }  // namespace kapsel::capsule

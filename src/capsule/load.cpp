@@ -5,14 +5,34 @@
 #include <future>
 
 #include "capsule/build.hpp"
-#include "text/ascii.hpp"
 
 namespace kapsel::capsule {
 
+namespace {
+
+// The tree of `host` as read now: whole, or where `changes` say when they can.
+SourceTree read_tree(const config::HostSettings& host, const SourceTree* previous, const DiskChanges* changes) {
+    if (!previous || !changes || changes->everything) return read_source_tree(host.root, previous);
+    const auto root = host.root.lexically_normal();
+    std::vector<std::string> below;  // the changes below this root, relative to it
+    for (const auto& path : changes->paths) {
+        const auto rel = path.lexically_normal().lexically_relative(root);
+        if (rel.empty() || *rel.begin() == "..") continue;  // another tree's, or a settings file
+        if (rel == ".") return read_source_tree(host.root, previous);  // the root itself
+        std::string r = rel.string();
+        while (r.ends_with('/')) r.pop_back();
+        below.push_back(std::move(r));
+    }
+    return read_changed_source_tree(host.root, *previous, below);
+}
+
+}  // namespace
+
 std::shared_ptr<const Capsule> load_capsule(const config::HostSettings& host, const config::Config& config,
-                                            const HostEdit* edit, std::shared_ptr<const Capsule> previous) {
+                                            const HostEdit* edit, std::shared_ptr<const Capsule> previous,
+                                            const DiskChanges* changes) {
     auto tree = std::make_shared<SourceTree>(
-        read_source_tree(host.root, previous && previous->source() ? previous->source().get() : nullptr));
+        read_tree(host, previous && previous->source() ? previous->source().get() : nullptr, changes));
     BuildSettings settings = build_settings(host, config);
     settings.previous = std::move(previous);
     settings.deleted = read_deleted_paths(host.titan.state_file);
@@ -26,31 +46,29 @@ std::shared_ptr<const Capsule> load_capsule(const config::HostSettings& host, co
     // other static files: its responses already hold them, and a second copy would double a
     // media-heavy capsule's memory. Such files are read again at the next load (their stamp
     // cleared); documents and gemtext pages, small and parsed, keep theirs.
-    for (SourceFile& f : tree->files) {
-        const auto dot = f.name.rfind('.');
-        const std::string ext = dot == std::string::npos ? std::string() : text::to_lower(f.name.substr(dot + 1));
-        if (ext == "gmi" || ext == "txt") continue;
-        std::string().swap(f.bytes);
-        f.stamp = {};
+    for (auto& f : tree->files) {
+        if (is_textual(f->name) || (f->bytes.empty() && f->stamp == FileStamp{})) continue;
+        f = std::make_shared<const SourceFile>(SourceFile{f->rel_dir, f->name, f->display, {}, {}});
     }
     return capsule;
 }
 
 std::vector<std::shared_ptr<const Capsule>> load_capsules(
     const config::Config& config, const HostEdit* edit,
-    const std::map<std::string, std::shared_ptr<const Capsule>, std::less<>>& previous) {
+    const std::map<std::string, std::shared_ptr<const Capsule>, std::less<>>& previous, const DiskChanges* changes) {
     const auto edit_of = [edit](std::size_t i) { return edit && edit->host == i ? edit : nullptr; };
     const auto previous_of = [&](const config::HostSettings& host) -> std::shared_ptr<const Capsule> {
         const auto it = previous.find(host.names.front());
         return it == previous.end() ? nullptr : it->second;
     };
     if (config.hosts.size() == 1)
-        return {load_capsule(config.hosts.front(), config, edit_of(0), previous_of(config.hosts.front()))};
+        return {load_capsule(config.hosts.front(), config, edit_of(0), previous_of(config.hosts.front()), changes)};
     std::vector<std::future<std::shared_ptr<const Capsule>>> loads;
     for (std::size_t i = 0; i < config.hosts.size(); ++i)
-        loads.push_back(std::async(std::launch::async, [&config, i, e = edit_of(i), old = previous_of(config.hosts[i])] {
-            return load_capsule(config.hosts[i], config, e, old);
-        }));
+        loads.push_back(
+            std::async(std::launch::async, [&config, i, e = edit_of(i), old = previous_of(config.hosts[i]), changes] {
+                return load_capsule(config.hosts[i], config, e, old, changes);
+            }));
     std::vector<std::shared_ptr<const Capsule>> capsules;
     std::exception_ptr first_failure;
     for (auto& load : loads) {

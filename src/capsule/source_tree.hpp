@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "capsule/mime_types.hpp"
@@ -34,9 +36,17 @@ struct SourceFile {
 struct SourceTree {
     std::string root_display;
     std::vector<std::string> directories;  // "/" paths below the root without a slash at the end ("/a", "/a/b")
-    std::vector<SourceFile> files;
-    std::int64_t read_started_ns = 0;  // the real-time clock when the walk began
+    /// Shared, not copied, with the previous load's tree where a file did not change.
+    std::vector<std::shared_ptr<const SourceFile>> files;
+    /// The real-time clock when the walk began (for a tree read again in part, when the walk
+    /// that read its oldest unchanged files began).
+    std::int64_t read_started_ns = 0;
+    bool followed_links = false;  // a symbolic link was followed somewhere in it
 };
+
+/// Whether the build reads the file `name` as text, a document or a gemtext page: its name ends
+/// in ".gmi" or ".txt", in any case.
+bool is_textual(std::string_view name);
 
 /// Whether a file whose stamp is `now`, read before as `before` in a walk that began at
 /// `read_started_ns`, may keep the bytes read then instead of being read again. Pure. Only when
@@ -50,8 +60,17 @@ bool may_reuse(const FileStamp& before, const FileStamp& now, std::int64_t read_
 /// served); a symbolic link is followed when it stays inside the root, and refused when it
 /// leads outside, loops or is broken; sockets, FIFOs and devices are never content. Throws
 /// SourceError naming the file. With `previous` (the same root's tree from the last load), a file
-/// that may_reuse allows is not read again: its bytes are taken from there.
+/// that may_reuse allows is not read again: it is taken from there (the very same SourceFile).
 SourceTree read_source_tree(const std::filesystem::path& root, const SourceTree* previous = nullptr);
+
+/// The same tree, read again only where `changed` says (paths relative to the root, files or
+/// directories, as a file watcher reported them): every other file is taken from `previous`
+/// without a look. The result is the tree read_source_tree would give, provided nothing else
+/// changed. Reads the whole tree instead (read_source_tree) when the previous one followed a
+/// symbolic link (a change through it is reported under another name) or was read from another
+/// root, or when a change cannot be placed (its directory is not in the tree, it is a link).
+SourceTree read_changed_source_tree(const std::filesystem::path& root, const SourceTree& previous,
+                                    const std::vector<std::string>& changed);
 
 /// `tree` with the file `rel_dir`/`name` given `bytes` (replaced, or added where the walk would
 /// have found it) or, with nullopt, removed: an upload built before anything is written.

@@ -23,13 +23,15 @@ bool ignorable(std::string_view name) {
 }  // namespace
 
 CapsuleWatch::CapsuleWatch(asio::io_context& context, WatchList what, std::chrono::milliseconds quiet,
-                           std::chrono::milliseconds settle, std::function<void()> on_change)
+                           std::chrono::milliseconds settle, std::function<void(capsule::DiskChanges)> on_change)
     : quiet_(quiet), settle_(settle), on_change_(std::move(on_change)), descriptor_(context), settle_timer_(context) {
     rewatch(std::move(what));
 }
 
 void CapsuleWatch::rewatch(WatchList what) {
     stop();
+    everything_ = true;  // unwatched for a moment, and the trees may be others
+    changed_.clear();
     what_ = std::move(what);
     const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd < 0) {
@@ -58,11 +60,12 @@ void CapsuleWatch::add_tree(const std::filesystem::path& dir) {
         spdlog::warn("cannot watch {} for changes: {}", dir.string(), std::strerror(errno));
         return;
     }
-    watches_[wd] = dir;
+    watches_[wd] = dir;  // the same directory seen again (moved): the same descriptor, its new name
     std::error_code ec;
     for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
         const auto name = it->path().filename().string();
-        if (!ignorable(name) && it->is_directory(ec) && !it->is_symlink(ec)) add_tree(it->path());
+        // Every directory the capsule's walk reads (all but dot-directories), editors' names or not.
+        if (!name.starts_with('.') && it->is_directory(ec) && !it->is_symlink(ec)) add_tree(it->path());
     }
 }
 
@@ -101,13 +104,29 @@ void CapsuleWatch::handle(const char* data, std::size_t size) {
         offset += sizeof event + event.len;
         if (event.mask & IN_Q_OVERFLOW) {
             changed = true;  // events were lost: anything may have changed
+            everything_ = true;
             continue;
         }
         // One directory can hold a watched file and be a capsule directory at once.
         if (const auto f = file_watches_.find(event.wd); f != file_watches_.end())
             changed |= std::find(f->second.begin(), f->second.end(), name) != f->second.end();
-        if (const auto tree = watches_.find(event.wd); tree != watches_.end() && !(event.mask & IN_IGNORED)) {
+        if (const auto tree = watches_.find(event.wd); tree != watches_.end() && (event.mask & IN_IGNORED)) {
+            watches_.erase(tree);  // its directory is gone
+        } else if (tree != watches_.end()) {
             const auto file = (tree->second / std::string(name)).lexically_normal();
+            // What changed, for the reload to read again. A directory moved away or removed
+            // under its own name leaves its watches naming it wrongly: read everything.
+            if (event.mask & (IN_DELETE_SELF | IN_MOVE_SELF)) everything_ = true;
+            else if (!name.empty()) changed_.push_back(file);
+            if (changed_.size() > 65536) {  // so many that reading all is cheaper (and memory stays bounded)
+                everything_ = true;
+                changed_.clear();
+            }
+            else if (event.mask & IN_ATTRIB) changed_.push_back(tree->second);  // the directory's own mode
+            // A directory made (or moved in) is watched at once, so nothing written in it
+            // after this goes unseen; what was already in it, the reload's walk of it finds.
+            if ((event.mask & IN_ISDIR) && (event.mask & (IN_CREATE | IN_MOVED_TO)) && !name.starts_with('.'))
+                add_tree(file);
             const bool ours = !name.empty() && std::any_of(expected_.begin(), expected_.end(),
                                                            [&](const auto& e) { return e.first == file && e.second > now; });
             if ((!ignorable(name) && !ours) || (event.mask & (IN_DELETE_SELF | IN_MOVE_SELF))) {
@@ -125,8 +144,22 @@ void CapsuleWatch::handle(const char* data, std::size_t size) {
         if (ec) return;
         batch_started_.reset();
         writing_.clear();  // closed since, or held open past the wait: read as it is
-        on_change_();
+        on_change_(take_changes());
     });
+}
+
+void CapsuleWatch::give_back(const capsule::DiskChanges& changes) {
+    if (changes.everything) everything_ = true;
+    changed_.insert(changed_.end(), changes.paths.begin(), changes.paths.end());
+}
+
+capsule::DiskChanges CapsuleWatch::take_changes() {
+    capsule::DiskChanges changes;
+    changes.everything = everything_;
+    if (!everything_) changes.paths = std::move(changed_);
+    everything_ = false;
+    changed_.clear();
+    return changes;
 }
 
 std::chrono::steady_clock::time_point CapsuleWatch::reload_time(std::chrono::steady_clock::time_point now) const {

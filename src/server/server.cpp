@@ -75,8 +75,8 @@ public:
     int run();
 
 private:
-    void reload(const char* why);
-    void reload_now(const char* why);
+    void reload(const char* why, const capsule::DiskChanges& changes = {});
+    bool reload_now(const char* why, const capsule::DiskChanges& changes);
     void shut_down();
     void finish_when_quiet(std::chrono::steady_clock::time_point give_up);
     void listen();
@@ -200,9 +200,9 @@ int RunningServer::run() {
                                                               : ep.address().to_string() + ":" + std::to_string(ep.port()));
     }
     if (config_.watch) {
-        watch_ = std::make_unique<CapsuleWatch>(control_, watch_list(config_), std::chrono::milliseconds(30),
+        watch_ = std::make_unique<CapsuleWatch>(control_, watch_list(config_), std::chrono::milliseconds(10),
                                                 std::chrono::milliseconds(300),
-                                                [this] { reload("a file changed"); });
+                                                [this](capsule::DiskChanges changes) { reload("a file changed", changes); });
         if (watch_->active()) spdlog::info("watching {} and the capsules for changes", config_.file.string());
     }
     spdlog::info("serving gemini://{}/ with {} worker thread{}", config_.hosts.front().names.front(), count,
@@ -318,17 +318,18 @@ void RunningServer::install_upload(std::shared_ptr<const site::Site> site) {
     notify_.ready(status_line(*site));
 }
 
-void RunningServer::reload(const char* why) {
+// `changes`: what the watcher saw change since the last reload (a SIGHUP's: everything). The
+// watcher stays on meanwhile (directories made are watched as they appear), so a change made
+// while the reload reads is seen and asks for the next one.
+void RunningServer::reload(const char* why, const capsule::DiskChanges& changes) {
     notify_.reloading();
-    // Watch anew before reading: a change made while the reload reads is then seen too, and
-    // directories made since the last load are watched.
     const WatchList before = watch_list(config_);
-    if (watch_) watch_->rewatch(before);
-    reload_now(why);
+    // A reload that fails read none of it: the next one reads it again.
+    if (!reload_now(why, changes) && watch_) watch_->give_back(changes);
     if (watch_ && !(watch_list(config_) == before)) watch_->rewatch(watch_list(config_));
 }
 
-void RunningServer::reload_now(const char* why) {
+bool RunningServer::reload_now(const char* why, const capsule::DiskChanges& changes) {
     spdlog::info("{}: reloading {}", why, options_.config_file.string());
     const auto started = std::chrono::steady_clock::now();
     // Reopen the access log first (same place: moving it needs a restart), so a rotated file
@@ -348,7 +349,7 @@ void RunningServer::reload_now(const char* why) {
     }
     try {
         auto fresh = read_config(options_);
-        auto site = load_site(fresh, nullptr, site_.get());
+        auto site = load_site(fresh, nullptr, site_.get(), &changes);
         // Certificates: new handshakes get a changed one; a broken pair keeps the old one.
         auto tls = load_tls(fresh, tls_options(fresh, config_.tls.session_tickets, ticket_keys_.get()), tls_.get());
         for (auto& w : workers_) {
@@ -373,9 +374,11 @@ void RunningServer::reload_now(const char* why) {
         notify_.ready(status_line(*site));
         config_.hosts = fresh.hosts;
         config_.server.public_port = fresh.server.public_port;
+        return true;
     } catch (const std::exception& e) {
         spdlog::error("reload failed, still serving the previous capsule: {}", e.what());
         notify_.ready("reload failed, still serving the previous capsule: " + std::string(e.what()));
+        return false;
     }
 }
 

@@ -33,11 +33,11 @@ std::string join(const std::vector<std::string>& items) {
 }  // namespace
 
 std::shared_ptr<const site::Site> load_site(const config::Config& config, const capsule::HostEdit* edit,
-                                            const site::Site* previous) {
+                                            const site::Site* previous, const capsule::DiskChanges* changes) {
     std::map<std::string, std::shared_ptr<const capsule::Capsule>, std::less<>> before;
     if (previous)
         for (const auto& h : previous->hosts()) before.emplace(h.names.front(), h.capsule);
-    auto capsules = capsule::load_capsules(config, edit, before);
+    auto capsules = capsule::load_capsules(config, edit, before, changes);
     for (const auto& c : capsules)
         for (const auto& w : c->warnings()) spdlog::warn("{}", w);
     std::vector<site::HostSite> hosts;

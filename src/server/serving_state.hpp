@@ -16,9 +16,11 @@ namespace kapsel::server {
 /// Every host's capsule loaded (in parallel) into a Site, one of them changed by `edit` (an
 /// upload, built before it is written). Throws (SourceError, ConfigError) for the first host that
 /// fails: then nothing of the new state is used. `previous`, the Site a reload replaces, lends
-/// each host (by its first name) what did not change.
+/// each host (by its first name) what did not change; with `changes` (a watcher's), only what
+/// they name is read from disk again (capsule::load_capsules).
 std::shared_ptr<const site::Site> load_site(const config::Config& config, const capsule::HostEdit* edit = nullptr,
-                                            const site::Site* previous = nullptr);
+                                            const site::Site* previous = nullptr,
+                                            const capsule::DiskChanges* changes = nullptr);
 
 /// Makes each host's self-signed certificate (and key) where missing, logging what it made and
 /// every host's fingerprint. Throws naming the file when one cannot be made.

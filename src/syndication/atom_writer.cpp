@@ -111,13 +111,15 @@ std::string write_entry(const FeedInfo& feed, const Entry& e) {
 std::string write_document(const FeedInfo& feed, const DateTime* updated,
                            const std::vector<const std::string*>& entries) {
     std::string out = document_head(feed, updated);
-    std::size_t size = out.size() + 8;
+    std::size_t size = out.size() + document_end.size();
     for (const std::string* e : entries) size += e->size();
     out.reserve(size);
     for (const std::string* e : entries) out += *e;
-    out += "</feed>\n";
+    out += document_end;
     return out;
 }
+
+std::string write_document_head(const FeedInfo& feed, const DateTime* updated) { return document_head(feed, updated); }
 
 std::string archive_month(const Entry& entry) {
     // The month in UTC: an article published 2023-04-01T00:30+02:00 is March's.

@@ -61,6 +61,9 @@ std::string write_archive(const FeedInfo& feed, std::vector<Entry> entries);
 std::string write_entry(const FeedInfo& feed, const Entry& entry);
 std::string write_document(const FeedInfo& feed, const DateTime* updated,
                            const std::vector<const std::string*>& entries);
+/// What write_document writes before the entries; after them it writes document_end.
+std::string write_document_head(const FeedInfo& feed, const DateTime* updated);
+inline constexpr std::string_view document_end = "</feed>\n";
 
 /// "YYYY-MM" of `entry`'s publication in UTC: the archive month it belongs to.
 std::string archive_month(const Entry& entry);

@@ -8,8 +8,12 @@ namespace kapsel::syndication {
 std::string render_gemsub_list(std::vector<Entry> entries) {
     sort_newest_first(entries);
     std::string out;
-    for (const Entry& e : entries) out += link_line(e.path, to_iso_date(e.updated) + " - " + e.title) + "\n";
+    for (const Entry& e : entries) out += gemsub_line(e);
     return out;
+}
+
+std::string gemsub_line(const Entry& entry) {
+    return link_line(entry.path, to_iso_date(entry.updated) + " - " + entry.title) + "\n";
 }
 
 std::string expand_entries_marker(std::string_view gemtext, std::string_view list) {

@@ -15,6 +15,8 @@ inline constexpr std::string_view entries_marker = "{{ entries }}";
 /// "=> /path YYYY-MM-DD - Title" per entry, newest first (see newer_first), one per line.
 /// The date is the entry's `updated` day as authored.
 std::string render_gemsub_list(std::vector<Entry> entries);
+/// One entry's line of that list, with its newline: the list is these lines, newest first.
+std::string gemsub_line(const Entry& entry);
 
 /// `gemtext` with every line that is exactly `{{ entries }}` replaced by `list`
 /// (which ends in a newline, or is empty).

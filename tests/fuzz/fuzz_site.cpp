@@ -150,7 +150,8 @@ std::shared_ptr<const kapsel::capsule::Capsule> build() {
     tree.directories = directories;
     for (const File& f : files) {
         const std::string display = "capsule/" + (f.rel_dir.empty() ? "" : f.rel_dir + "/") + f.name;
-        tree.files.push_back({f.rel_dir, f.name, display, f.bytes, {}});
+        tree.files.push_back(std::make_shared<const kapsel::capsule::SourceFile>(
+            kapsel::capsule::SourceFile{f.rel_dir, f.name, display, f.bytes, {}}));
     }
     kapsel::capsule::BuildSettings settings;
     settings.lang = "sv";

@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import unittest
@@ -223,6 +224,64 @@ class Watch(unittest.TestCase):
             write(os.path.join(server.capsule, "artiklar", "2024", "x.gmi"), "# x\n")
             server.wait_for_log(r"reloaded: ", since=mark)
             self.assertEqual(request(server.port, server.url("/artiklar/2024/x.gmi")).status, 20)
+
+    def settled(self, server):
+        """Waits for the watcher, and spends its first reload (which reads the whole tree: what
+        changed before it watched is unknown), so that the next ones read only what changed."""
+        server.wait_for_log(r"watching .* for changes")
+        mark = server.mark()
+        write(os.path.join(server.capsule, "anteckningar", "start.gmi"), "# Start\n")
+        server.wait_for_log(r"reloaded: ", since=mark)
+
+    def reload_after(self, server, change):
+        mark = server.mark()
+        change()
+        line = server.wait_for_log(r"reloaded: |reload failed", since=mark)
+        return "reloaded: " in line.string
+
+    def test_what_changed_in_new_moved_and_removed_directories_is_served(self):
+        # Reloads that read only what the watcher reported: files in a directory made and
+        # filled before the watcher could watch it, a file edited in place there, the
+        # directory renamed and then removed, each served as a whole read would serve it.
+        with KapselServer(capsule=SHIPPED_CAPSULE, extra_toml=shipped_feed_section()) as server:
+            self.settled(server)
+            deep = os.path.join(server.capsule, "anteckningar", "2025", "mars")
+            self.assertTrue(self.reload_after(server, lambda: (os.makedirs(deep), write(os.path.join(deep, "a.gmi"), "# A\n"),
+                                                               write(os.path.join(deep, "b.gmi"), "# B\n"))))
+            for name in ("a", "b"):
+                r = request(server.port, server.url("/anteckningar/2025/mars/%s.gmi" % name))
+                self.assertEqual((r.status, r.body), (20, ("# %s\n" % name.upper()).encode()))
+            self.assertTrue(self.reload_after(server, lambda: write(os.path.join(deep, "a.gmi"), "# A, ändrad\n")))
+            self.assertEqual(request(server.port, server.url("/anteckningar/2025/mars/a.gmi")).body, "# A, ändrad\n".encode())
+            self.assertTrue(self.reload_after(server, lambda: write(os.path.join(deep, "c.gmi"), "# C\n")))
+            self.assertEqual(request(server.port, server.url("/anteckningar/2025/mars/c.gmi")).status, 20)
+            moved = os.path.join(server.capsule, "anteckningar", "2026")
+            self.assertTrue(self.reload_after(server, lambda: os.rename(os.path.join(server.capsule, "anteckningar", "2025"),
+                                                                        moved)))
+            self.assertEqual(request(server.port, server.url("/anteckningar/2025/mars/a.gmi")).status, 51)
+            self.assertEqual(request(server.port, server.url("/anteckningar/2026/mars/a.gmi")).status, 20)
+            # Watched under its new name: an edit there is seen.
+            self.assertTrue(self.reload_after(server, lambda: write(os.path.join(moved, "mars", "b.gmi"), "# B, ny\n")))
+            self.assertEqual(request(server.port, server.url("/anteckningar/2026/mars/b.gmi")).body, b"# B, ny\n")
+            self.assertTrue(self.reload_after(server, lambda: shutil.rmtree(moved)))
+            self.assertEqual(request(server.port, server.url("/anteckningar/2026/mars/b.gmi")).status, 51)
+            self.assertEqual(request(server.port, server.url("/anteckningar/kallor.gmi")).status, 20)
+
+    def test_what_a_failed_reload_saw_is_read_by_the_next(self):
+        # One burst: a broken article and an edited page. The reload fails and serves neither;
+        # mending the article alone then serves both.
+        with KapselServer(capsule=SHIPPED_CAPSULE, extra_toml=shipped_feed_section()) as server:
+            self.settled(server)
+            article = os.path.join(server.capsule, "artiklar", "trasig.txt")
+            page = os.path.join(server.capsule, "anteckningar", "kallor.gmi")
+            self.assertFalse(self.reload_after(server, lambda: (write(article, Reload.NEW_ARTICLE[:30]),
+                                                                write(page, "# Källor, ändrade\n"))))
+            self.assertNotEqual(request(server.port, server.url("/anteckningar/kallor.gmi")).body,
+                                "# Källor, ändrade\n".encode())
+            self.assertTrue(self.reload_after(server, lambda: write(article, Reload.NEW_ARTICLE)))
+            self.assertEqual(request(server.port, server.url("/anteckningar/kallor.gmi")).body,
+                             "# Källor, ändrade\n".encode())
+            self.assertEqual(request(server.port, server.url("/artiklar/ny.gmi")).status, 20)
 
     def test_watching_can_be_turned_off(self):
         with KapselServer(capsule_toml="watch = false") as server:

@@ -89,6 +89,16 @@ class Zones(unittest.TestCase):
         self.assertEqual(self.get("/privat/", self.allowed).body, b"# Privat\n")
         self.assertEqual(self.get("/privat/saknas.gmi", self.allowed).status, 51)
 
+    def test_a_certificate_is_not_carried_over_to_the_next_connection(self):
+        # Nothing of an allowed client's handshake lets the next client in, whether it sends
+        # no certificate or another one (a server that reuses its SSL objects, as tried in
+        # bench/README.md, must drop the session that holds the certificate).
+        for _ in range(3):
+            self.assertEqual(self.get("/privat/sida.gmi", self.allowed).status, 20)
+            self.assertEqual(self.get("/privat/sida.gmi").header, "60 Client certificate required")
+            self.assertEqual(self.get("/privat/sida.gmi", self.allowed).status, 20)
+            self.assertEqual(self.get("/privat/sida.gmi", self.other).header, "61 Certificate not authorised here")
+
     def test_another_certificate_is_61(self):
         r = self.get("/privat/sida.gmi", self.other)
         self.assertEqual(r.header, "61 Certificate not authorised here")

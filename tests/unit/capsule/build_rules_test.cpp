@@ -12,8 +12,9 @@
 namespace kapsel::capsule {
 namespace {
 
-SourceFile file(std::string rel_dir, std::string name, std::string bytes) {
-    return {rel_dir, name, (rel_dir.empty() ? "" : rel_dir + "/") + name, std::move(bytes), {}};
+std::shared_ptr<const SourceFile> file(std::string rel_dir, std::string name, std::string bytes) {
+    return std::make_shared<const SourceFile>(
+        SourceFile{rel_dir, name, (rel_dir.empty() ? "" : rel_dir + "/") + name, std::move(bytes), {}});
 }
 
 std::string doc(const std::string& title, const std::string& published, const std::string& extra = "") {

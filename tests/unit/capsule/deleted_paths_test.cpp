@@ -56,13 +56,13 @@ TEST(DeletedPaths, RefusesWhatNoRequestPathIsAtItsLine) {
 SourceTree tree_of(const std::vector<std::pair<std::string, std::string>>& files) {
     SourceTree tree;
     tree.root_display = "c";
-    for (const auto& [dir, name] : files) tree.files.push_back({dir, name, "c/" + dir + "/" + name, "x", {}});
+    for (const auto& [dir, name] : files) tree.files.push_back(std::make_shared<const SourceFile>(SourceFile{dir, name, "c/" + dir + "/" + name, "x", {}}));
     return tree;
 }
 
 std::vector<std::string> names(const SourceTree& tree) {
     std::vector<std::string> out;
-    for (const auto& f : tree.files) out.push_back((f.rel_dir.empty() ? "" : f.rel_dir + "/") + f.name);
+    for (const auto& f : tree.files) out.push_back((f->rel_dir.empty() ? "" : f->rel_dir + "/") + f->name);
     return out;
 }
 
@@ -76,8 +76,8 @@ TEST(EditSourceTree, AddsWhereTheWalkWouldHaveFoundItReplacesAndRemoves) {
     EXPECT_EQ(names(tree), (std::vector<std::string>{"a.gmi", "b/a.txt", "b/c/y.gmi", "b/m.txt", "b/x.gmi", "b/z.gmi",
                                                      "b/zz.gmi", "d.gmi", "e/n.gmi"}));
     edit_source_tree(tree, "b", "x.gmi", "ignored", std::string("replaced"));
-    EXPECT_EQ(tree.files[4].bytes, "replaced");
-    EXPECT_EQ(tree.files[4].display, "c/b/x.gmi");
+    EXPECT_EQ(tree.files[4]->bytes, "replaced");
+    EXPECT_EQ(tree.files[4]->display, "c/b/x.gmi");
     edit_source_tree(tree, "b", "m.txt", "", std::nullopt);
     edit_source_tree(tree, "b", "missing.txt", "", std::nullopt);  // nothing there: nothing changes
     EXPECT_EQ(names(tree), (std::vector<std::string>{"a.gmi", "b/a.txt", "b/c/y.gmi", "b/x.gmi", "b/z.gmi", "b/zz.gmi",
@@ -90,7 +90,8 @@ TEST(DeletedPaths, GoneWhileNothingServesThem) {
     SourceTree tree;
     tree.root_display = "c";
     tree.directories = {"/artiklar"};
-    tree.files.push_back({"artiklar", "kvar.gmi", "c/artiklar/kvar.gmi", document, {}});
+    tree.files.push_back(
+        std::make_shared<const SourceFile>(SourceFile{"artiklar", "kvar.gmi", "c/artiklar/kvar.gmi", document, {}}));
     BuildSettings settings;
     settings.hostnames = {"localhost"};
     settings.feed.paths = {"artiklar"};

@@ -21,28 +21,14 @@
 #include "capsule/capsule.hpp"
 #include "capsule/source_tree.hpp"
 #include "config/config.hpp"
+#include "temp_dir.hpp"
 
 namespace kapsel::capsule {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "kapsel-incremental-XXXXXX").string();
-        if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
+using test_support::TempDir;
 
 void write(const fs::path& p, const std::string& content) {
     fs::create_directories(p.parent_path());
@@ -85,7 +71,18 @@ public:
         write(root_ / "om.gmi", "# Om\n\n=> artiklar/a1.gmi Den första\n");
         write(root_ / "media" / "bild-0.png", "\x89PNG\r\n\x1a\nfirst");
         for (int i = 1; i <= 6; ++i) add(i);
+        // Pages made from more than their own file: a converted page whose related links carry
+        // another article's title, a gemtext document that holds the list, one in its own language.
+        write(root_ / "artiklar" / "k.txt", core(1));
+        write(root_ / "artiklar" / "l.txt",
+              "+++\ntitle = \"Länkar\"\npublished = 2024-06-15T08:00:00Z\n"
+              "related = [\"/artiklar/k.gmi\", \"/om.gmi\"]\n+++\nLänkar\n\nSe nedan.\n");
+        write(root_ / "artiklar" / "lista.gmi",
+              "+++\ntitle = \"Lista\"\npublished = 2024-06-16T08:00:00Z\n+++\n# Lista\n\n{{ entries }}\n");
+        note(1);
     }
+
+    bool broken() const { return broken_; }
 
     Step random_step(std::mt19937& rng) {
         const auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
@@ -99,7 +96,7 @@ public:
             versions_.erase(broken_id_);
             return {"remove broken a" + std::to_string(broken_id_)};
         }
-        switch (pick(10)) {
+        switch (pick(12)) {
             case 0: add(next_id_); return {"add a" + std::to_string(next_id_ - 1)};
             case 1:
             case 2: {
@@ -141,6 +138,12 @@ public:
             case 7:
                 write(root_ / "index.gmi", "# Start " + std::to_string(pick(1000)) + "\n\n{{ entries }}\n");
                 return {"edit the start page"};
+            case 9:
+                write(root_ / "artiklar" / "k.txt", core(2 + pick(100)));
+                return {"retitle k, which l links to"};
+            case 10:
+                note(2 + pick(100));
+                return {"edit the English note"};
             case 8:  // a static file: its bytes are not kept between loads, so always read again
                 write(root_ / "media" / ("bild-" + std::to_string(pick(3)) + ".png"),
                       "\x89PNG\r\n\x1a\n" + std::string(static_cast<std::size_t>(1 + pick(64)), static_cast<char>('a' + pick(26))));
@@ -152,6 +155,14 @@ public:
     }
 
 private:
+    static std::string core(int version) {
+        return "+++\ntitle = \"Kärna v" + std::to_string(version) +
+               "\"\npublished = 2024-06-14T08:00:00Z\n+++\nKärna\n\nText.\n";
+    }
+    void note(int version) {
+        write(root_ / "artiklar" / "note.gmi", "+++\ntitle = \"Note " + std::to_string(version) +
+                                                   "\"\nlang = \"en\"\npublished = 2024-06-17T08:00:00Z\n+++\n# Note\n\nIn English.\n");
+    }
     fs::path path_of(int id) const { return root_ / "artiklar" / ("a" + std::to_string(id) + ".txt"); }
     void add(int id) {
         versions_[id] = 1;
@@ -202,17 +213,31 @@ void expect_same(const Capsule& full, const Capsule& incremental, const std::str
         if (!a.contains(key)) ADD_FAILURE() << where << ": the incremental load has " << key << " too";
 }
 
+Step change_setting(config::Config& c, int n) {
+    config::HostSettings& h = c.hosts.front();
+    switch (n % 6) {
+        case 0: h.lang = h.lang == "sv" ? "en" : "sv"; return {"capsule.lang = " + h.lang};
+        case 1: h.feed.authority = "kapsel.example," + std::to_string(2023 + n); return {"feed.authority changed"};
+        case 2: h.web->base_url = "https://kapsel.example/" + std::to_string(n) + "/"; return {"web.base_url changed"};
+        case 3: h.feed.title = "Anteckningar " + std::to_string(n); return {"feed.title changed"};
+        case 4: h.feed.max_entries = h.feed.max_entries == 5 ? 50 : 5; return {"feed.max_entries changed"};
+        default: std::swap(h.names.front(), h.names.back()); return {"the host names swapped"};
+    }
+}
+
 TEST(IncrementalLoad, ServesExactlyWhatAFullLoadServesAfterEveryStep) {
     for (const unsigned seed : {1u, 2u, 3u, 4u, 5u}) {
         TempDir dir;
         Capsule_ tree(dir.path());
-        const config::Config config = make_config(dir.path());
+        config::Config config = make_config(dir.path());
         std::mt19937 rng(seed);
         std::shared_ptr<const Capsule> serving = full_load(config);
         ASSERT_NE(serving, nullptr);
         std::string history;
-        for (int i = 0; i < 40; ++i) {
-            const Step step = tree.random_step(rng);
+        for (int i = 0; i < 60; ++i) {
+            // Now and then a setting that pages and entries are made from changes instead (as a
+            // reload after an edit of server.toml would see it).
+            const Step step = i % 7 == 6 && !tree.broken() ? change_setting(config, i / 7) : tree.random_step(rng);
             history += " / " + step.what;
             const std::string where = "seed " + std::to_string(seed) + ", step " + std::to_string(i) + ":" + history;
             const auto full = full_load(config);
@@ -223,6 +248,150 @@ TEST(IncrementalLoad, ServesExactlyWhatAFullLoadServesAfterEveryStep) {
             expect_same(*full, *incremental, where);
             if (::testing::Test::HasFailure()) return;
             serving = incremental;
+        }
+    }
+}
+
+// The walk takes an unchanged file from the previous tree as it is (the same SourceFile) and
+// reads the others, wherever they are in the tree: found by the walk's order when files came or
+// went before them. The previous walk is moved into the future here, instead of waiting for the
+// files to age past the stamps' granularity.
+TEST(IncrementalLoad, TheWalkSharesUnchangedFilesAndReadsChangedOnes) {
+    TempDir dir;
+    const fs::path root = dir.path() / "c";
+    write(root / "a.gmi", "# A\n");
+    write(root / "b" / "x.gmi", "# X\n");
+    write(root / "b" / "y.gmi", "# Y\n");
+    write(root / "b" / "z" / "deep.gmi", "# Djup\n");
+    write(root / "c.gmi", "# C\n");
+    SourceTree previous = read_source_tree(root);
+    previous.read_started_ns += 10'000'000'000;
+    const auto index = [](const SourceTree& t, const std::string& rel_dir, const std::string& name) {
+        for (std::size_t i = 0; i < t.files.size(); ++i)
+            if (t.files[i]->rel_dir == rel_dir && t.files[i]->name == name) return t.files[i];
+        return std::shared_ptr<const SourceFile>();
+    };
+
+    SourceTree same = read_source_tree(root, &previous);
+    ASSERT_EQ(same.files.size(), previous.files.size());
+    for (std::size_t i = 0; i < same.files.size(); ++i) EXPECT_EQ(same.files[i], previous.files[i]) << same.files[i]->display;
+
+    write(root / "b" / "y.gmi", "# Y, ny\n");  // edited
+    fs::remove(root / "b" / "x.gmi");           // gone: the files after it are not where they were
+    write(root / "b" / "w.gmi", "# W\n");       // new, before them all in b/
+    const SourceTree next = read_source_tree(root, &previous);
+    ASSERT_EQ(next.files.size(), 5u);
+    EXPECT_EQ(index(next, "", "a.gmi"), index(previous, "", "a.gmi"));
+    EXPECT_EQ(index(next, "b/z", "deep.gmi"), index(previous, "b/z", "deep.gmi"));
+    EXPECT_EQ(index(next, "", "c.gmi"), index(previous, "", "c.gmi"));
+    EXPECT_EQ(index(next, "b", "y.gmi")->bytes, "# Y, ny\n");
+    EXPECT_EQ(index(next, "b", "w.gmi")->bytes, "# W\n");
+    EXPECT_EQ(index(next, "b", "x.gmi"), nullptr);
+    // In the order a walk from nothing gives.
+    const SourceTree fresh = read_source_tree(root);
+    for (std::size_t i = 0; i < fresh.files.size(); ++i) EXPECT_EQ(next.files[i]->display, fresh.files[i]->display);
+}
+
+// A tree read again only where a watcher reported changes is the tree a whole walk reads, for
+// random sequences of writes, new directories (reported as inotify does: the new directory
+// alone, not what was made inside it before it could be watched), deletions, renames of files
+// and directories, dot-files, and a symbolic link (after which everything is read again).
+TEST(IncrementalLoad, ATreeReadWhereChangesWereReportedIsTheWholeWalksTree) {
+    for (const unsigned seed : {11u, 12u, 13u, 14u, 15u, 16u}) {
+        TempDir dir;
+        const fs::path root = dir.path() / "c";
+        write(root / "index.gmi", "# Start\n");
+        write(root / "a" / "x.gmi", "x");
+        write(root / "a" / "b" / "y.gmi", "y");
+        SourceTree tree = read_source_tree(root);
+        std::mt19937 rng(seed);
+        const auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+        const std::vector<std::string> dirs = {"", "a", "a/b", "a/b/c", "d", "d/e"};
+        std::string history;
+        for (int step = 0; step < 40; ++step) {
+            std::vector<std::string> reported;
+            const auto existing = [&] {  // a file that is there, or ""
+                if (tree.files.empty()) return std::string();
+                const auto& f = tree.files[static_cast<std::size_t>(pick(static_cast<int>(tree.files.size())))];
+                return f->rel_dir.empty() ? f->name : f->rel_dir + "/" + f->name;
+            };
+            switch (pick(8)) {
+                case 0:
+                case 1: {  // a file written, in a directory that may be new (reported: its first new directory)
+                    const std::string d = dirs[static_cast<std::size_t>(pick(static_cast<int>(dirs.size())))];
+                    const std::string rel = (d.empty() ? "" : d + "/") + "f" + std::to_string(pick(4)) + ".gmi";
+                    std::string first_new = rel;
+                    for (fs::path p = fs::path(rel).parent_path(); !p.empty(); p = p.parent_path())
+                        if (!fs::exists(root / p)) first_new = p.string();
+                    write(root / rel, "v" + std::to_string(step));
+                    reported.push_back(first_new);
+                    history += " write " + rel;
+                    break;
+                }
+                case 2: {  // edited in place
+                    const std::string rel = existing();
+                    if (rel.empty()) break;
+                    write(root / rel, "edited " + std::to_string(step));
+                    reported.push_back(rel);
+                    history += " edit " + rel;
+                    break;
+                }
+                case 3: {
+                    const std::string rel = existing();
+                    if (rel.empty()) break;
+                    fs::remove(root / rel);
+                    reported.push_back(rel);
+                    history += " rm " + rel;
+                    break;
+                }
+                case 4: {  // renamed within the tree
+                    const std::string rel = existing();
+                    if (rel.empty()) break;
+                    const std::string to = "a/r" + std::to_string(step) + ".gmi";
+                    fs::create_directories(root / "a");
+                    fs::rename(root / rel, root / to);
+                    reported = {rel, to};
+                    history += " mv " + rel + " " + to;
+                    break;
+                }
+                case 5: {  // a directory removed or renamed, with all in it
+                    const std::string d = dirs[static_cast<std::size_t>(1 + pick(static_cast<int>(dirs.size()) - 1))];
+                    if (!fs::exists(root / d)) break;
+                    if (pick(2)) {
+                        fs::remove_all(root / d);
+                        reported.push_back(d);
+                        history += " rm -r " + d;
+                    } else {
+                        const std::string to = "m" + std::to_string(step);
+                        fs::rename(root / d, root / to);
+                        reported = {d, to};
+                        history += " mv " + d + " " + to;
+                    }
+                    break;
+                }
+                case 6:
+                    reported.push_back(fs::exists(root / "a") ? "a/.hemlig" : "a");  // a new directory is reported
+                    write(root / "a" / ".hemlig", "dot");
+                    history += " dot-file";
+                    break;
+                default:
+                    if (step > 30 && !fs::exists(root / "l")) {  // late: everything after it is a full read
+                        fs::create_directory_symlink("a", root / "l");
+                        reported.push_back("l");
+                        history += " symlink";
+                    }
+                    break;
+            }
+            SourceTree next = read_changed_source_tree(root, tree, reported);
+            const SourceTree full = read_source_tree(root);
+            const std::string where = "seed " + std::to_string(seed) + ":" + history;
+            ASSERT_EQ(next.directories, full.directories) << where;
+            ASSERT_EQ(next.files.size(), full.files.size()) << where;
+            for (std::size_t i = 0; i < full.files.size(); ++i) {
+                ASSERT_EQ(next.files[i]->display, full.files[i]->display) << where;
+                ASSERT_EQ(next.files[i]->bytes, full.files[i]->bytes) << where << ": " << full.files[i]->display;
+            }
+            tree = std::move(next);
         }
     }
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "capsule/capsule.hpp"
+#include "temp_dir.hpp"
 
 namespace kapsel::capsule {
 namespace {
@@ -22,27 +23,7 @@ std::string read_file(const fs::path& path) {
 }
 
 /// A scratch directory for one test, removed afterwards.
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "kapsel-capsule-XXXXXX").string();
-        if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    const fs::path& path() const { return path_; }
-    void write(const std::string& rel, const std::string& content) const {
-        const fs::path p = path_ / rel;
-        fs::create_directories(p.parent_path());
-        std::ofstream(p, std::ios::binary) << content;
-    }
-
-private:
-    fs::path path_;
-};
+using test_support::TempDir;
 
 config::Config make_config(const fs::path& root) {
     config::Config c;

@@ -16,17 +16,18 @@
 namespace kapsel::capsule {
 namespace {
 
-SourceFile file(std::string rel_dir, std::string name, std::string bytes) {
-    return {rel_dir, name, (rel_dir.empty() ? "" : rel_dir + "/") + name, std::move(bytes), {}};
+std::shared_ptr<const SourceFile> file(std::string rel_dir, std::string name, std::string bytes) {
+    return std::make_shared<const SourceFile>(
+        SourceFile{rel_dir, name, (rel_dir.empty() ? "" : rel_dir + "/") + name, std::move(bytes), {}});
 }
 
 std::string doc(const std::string& title, const std::string& extra = "", const std::string& body = "Text.\n") {
     return "+++\ntitle = \"" + title + "\"\npublished = 2024-01-02T10:00:00Z\n" + extra + "+++\n" + title + "\n\n" + body;
 }
 
-void put(SourceTree& tree, SourceFile f) {
+void put(SourceTree& tree, std::shared_ptr<const SourceFile> f) {
     for (auto& existing : tree.files)
-        if (existing.rel_dir == f.rel_dir && existing.name == f.name) {
+        if (existing->rel_dir == f->rel_dir && existing->name == f->name) {
             existing = std::move(f);
             return;
         }
@@ -34,7 +35,7 @@ void put(SourceTree& tree, SourceFile f) {
 }
 
 void drop(SourceTree& tree, const std::string& rel_dir, const std::string& name) {
-    std::erase_if(tree.files, [&](const SourceFile& f) { return f.rel_dir == rel_dir && f.name == name; });
+    std::erase_if(tree.files, [&](const auto& f) { return f->rel_dir == rel_dir && f->name == name; });
 }
 
 BuildSettings settings() {
