@@ -118,11 +118,11 @@ void CapsuleWatch::handle(const char* data, std::size_t size) {
             // under its own name leaves its watches naming it wrongly: read everything.
             if (event.mask & (IN_DELETE_SELF | IN_MOVE_SELF)) everything_ = true;
             else if (!name.empty()) changed_.push_back(file);
+            else if (event.mask & IN_ATTRIB) changed_.push_back(tree->second);  // the directory's own mode
             if (changed_.size() > 65536) {  // so many that reading all is cheaper (and memory stays bounded)
                 everything_ = true;
                 changed_.clear();
             }
-            else if (event.mask & IN_ATTRIB) changed_.push_back(tree->second);  // the directory's own mode
             // A directory made (or moved in) is watched at once, so nothing written in it
             // after this goes unseen; what was already in it, the reload's walk of it finds.
             if ((event.mask & IN_ISDIR) && (event.mask & (IN_CREATE | IN_MOVED_TO)) && !name.starts_with('.'))
