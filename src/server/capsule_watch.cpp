@@ -148,6 +148,13 @@ void CapsuleWatch::handle(const char* data, std::size_t size) {
     });
 }
 
+void CapsuleWatch::forget_pending() {
+    settle_timer_.cancel();
+    batch_started_.reset();
+    writing_.clear();
+    take_changes();
+}
+
 void CapsuleWatch::give_back(const capsule::DiskChanges& changes) {
     if (changes.everything) everything_ = true;
     changed_.insert(changed_.end(), changes.paths.begin(), changes.paths.end());

@@ -49,6 +49,9 @@ public:
     /// Changes on_change was given that a reload then failed to take in: the next call gives
     /// them again, with whatever changed since.
     void give_back(const capsule::DiskChanges& changes);
+    /// A reload that reads everything begins (SIGHUP): what was seen so far is in it, so the
+    /// reload waiting for it is dropped. Events not read yet still ask for the next one.
+    void forget_pending();
     /// The server itself is about to change `file` (an upload, whose new state it installs
     /// itself): changes to it in the next few seconds ask for no reload.
     void expect(const std::filesystem::path& file);

@@ -323,6 +323,7 @@ void RunningServer::install_upload(std::shared_ptr<const site::Site> site) {
 // while the reload reads is seen and asks for the next one.
 void RunningServer::reload(const char* why, const capsule::DiskChanges& changes) {
     notify_.reloading();
+    if (watch_ && changes.everything) watch_->forget_pending();  // a pending watcher reload would read nothing new
     const WatchList before = watch_list(config_);
     // A reload that fails read none of it: the next one reads it again.
     if (!reload_now(why, changes) && watch_) watch_->give_back(changes);

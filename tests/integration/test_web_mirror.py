@@ -70,7 +70,8 @@ def start_mirrored_server(capsule=extend_shipped_capsule, extra=""):
     web = web_directory()
     export = os.path.join(web, "mirror")
     port = free_port()
-    server = KapselServer(capsule=capsule, extra_toml=shipped_feed_section() + textwrap.dedent("""\
+    # SIGHUP alone reloads (reload_and_wait): the tests count what each reload wrote.
+    server = KapselServer(capsule=capsule, capsule_toml="watch = false", extra_toml=shipped_feed_section() + textwrap.dedent("""\
         [web]
         export_dir = "{export}"
         base_url = "http://127.0.0.1:{port}/"
