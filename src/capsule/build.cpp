@@ -26,7 +26,6 @@
 #include "syndication/plain_text.hpp"
 #include "syndication/wording.hpp"
 #include "syndication/xml_text.hpp"
-#include "text/ascii.hpp"
 #include "text/lines.hpp"
 #include "web/html.hpp"
 #include "web/links.hpp"
@@ -145,13 +144,12 @@ private:
         const SourceFile& file = *shared;
         const std::string& name = file.name;
         const std::string url_dir = directory_key(file.rel_dir);
-        const std::size_t dot = name.rfind('.');
-        const std::string ext = dot == std::string::npos ? std::string() : text::to_lower(name.substr(dot + 1));
-        const bool textual = is_textual(name);
+        const TextKind kind = text_kind(name);
+        const bool gemtext = kind == TextKind::gemtext;
 
-        if (textual) {
+        if (kind != TextKind::none) {
             if (syn::has_front_matter(file.bytes)) {  // parse_document_file checks its UTF-8
-                add_document(shared, name.substr(0, dot), ext == "txt");
+                add_document(shared, name.substr(0, name.size() - 4), kind == TextKind::plain);
                 return;
             }
             if (const auto bad = gemini::find_invalid_utf8(file.bytes)) {
@@ -162,11 +160,11 @@ private:
                                                      "no front matter (begin it with a +++ header holding at least "
                                                      "title and published)");
         }
-        if (ext == "gmi") warn_about_stray_markers(*capsule_, file.display, file.bytes, 1);
+        if (gemtext) warn_about_stray_markers(*capsule_, file.display, file.bytes, 1);
         const std::string path = url_dir + name;
         claim(path, file.display, 0);
         if (name == "index.gmi") claim(url_dir, file.display, 0);
-        if (ext == "gmi" && has_entries_marker(file.bytes)) {
+        if (gemtext && has_entries_marker(file.bytes)) {
             // A page that lists the entries (a start page without front matter, typically):
             // built once the entries are known.
             listing_pages_.push_back({path, name == "index.gmi" ? url_dir : std::string(), &file});
@@ -176,7 +174,7 @@ private:
         if (name == "index.gmi") capsule_->add(url_dir, response);
         capsule_->add(path, std::move(response));
         if (settings_.web) {
-            if (ext == "gmi") pages_.push_back({name == "index.gmi" ? url_dir : path, served_body(path), settings_.lang, ""});
+            if (gemtext) pages_.push_back({name == "index.gmi" ? url_dir : path, served_body(path), settings_.lang, ""});
             else statics_.emplace_back(path, &file);
         }
     }
@@ -259,7 +257,7 @@ private:
     void finish() {
         const std::vector<Document*> entries = make_entries();
         const FeedPlan plan = plan_feed(entries);
-        // The gemsub list (as syndication::render_gemsub_list writes it), from each entry's line as made.
+        // The gemsub list: each entry's line as made, newest first.
         std::size_t size = 0;
         for (const Document* doc : plan.newest_first) size += doc->made->list_line.size();
         std::string list;
@@ -285,6 +283,7 @@ private:
             if (doc.before && doc.before->feed_entry) {
                 doc.made->feed_entry = doc.before->feed_entry;
                 doc.made->list_line = doc.before->list_line;
+                doc.made->order = doc.before->order;
             } else {
                 syn::Entry e;
                 e.path = doc.gmi_path;
@@ -301,6 +300,7 @@ private:
                 else e.summary = syn::first_text_line(doc.parsed->body).value_or(meta.title);
                 doc.made->list_line = syn::gemsub_line(e);
                 doc.made->feed_entry = std::make_shared<const syn::Entry>(std::move(e));
+                doc.made->order = syn::entry_order(*doc.made->feed_entry);
             }
             const std::string& id = doc.made->feed_entry->id;
             if (const auto [it, inserted] = ids.try_emplace(id, &doc); !inserted) {
@@ -486,24 +486,14 @@ private:
     };
 
     FeedPlan plan_feed(const std::vector<Document*>& entries) const {
-        // syndication::newer_first's order, with each entry's instants reckoned once.
-        struct Keyed {
-            syn::UtcKey updated, published;
-            Document* doc;
-        };
-        std::vector<Keyed> keyed;
+        // syndication::newer_first's order, each entry's kept with it (paths are unique: a total order).
+        std::vector<std::pair<syn::EntryOrder, Document*>> keyed;
         keyed.reserve(entries.size());
-        for (Document* doc : entries)
-            keyed.push_back({syn::utc_sort_key(doc->made->feed_entry->updated),
-                             syn::utc_sort_key(doc->made->feed_entry->published), doc});
-        std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
-            if (a.updated != b.updated) return a.updated > b.updated;
-            if (a.published != b.published) return a.published > b.published;
-            return a.doc->gmi_path < b.doc->gmi_path;  // unique: a total order
-        });
+        for (Document* doc : entries) keyed.emplace_back(doc->made->order, doc);
+        std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
         FeedPlan plan;
         plan.newest_first.reserve(entries.size());
-        for (const Keyed& k : keyed) plan.newest_first.push_back(k.doc);
+        for (const auto& [order, doc] : keyed) plan.newest_first.push_back(doc);
         // RFC 5005: when the subscription document cannot hold them all, every entry is in the
         // archive of the month it was published.
         if (entries.size() <= settings_.feed.max_entries) return plan;
@@ -564,14 +554,9 @@ private:
                 made->response = before->response;
                 made->file = before->file;
             } else {
-                std::size_t size = made->head.size() + syn::document_end.size();
-                for (const auto& e : made->entries) size += e->size();
                 std::string bytes = as_files ? std::string() : gemini::response_header(gemini::Status::success, atom_mime);
                 const std::size_t header_size = bytes.size();
-                bytes.reserve(header_size + size);
-                bytes += made->head;
-                for (const auto& e : made->entries) bytes += *e;
-                bytes += syn::document_end;
+                syn::append_document(bytes, made->head, made->entries);
                 if (as_files) {
                     made->file = std::make_shared<const std::string>(std::move(bytes));
                 } else {
@@ -711,7 +696,7 @@ private:
         std::map<syn::UtcKey, const Document*> seen;
         for (const Document* doc : entries) {
             const syn::DateTime& updated = doc->made->feed_entry->updated;
-            const auto [it, inserted] = seen.try_emplace(syn::utc_sort_key(updated), doc);
+            const auto [it, inserted] = seen.try_emplace(doc->made->order.updated, doc);
             if (!inserted)
                 capsule_->add_warning(doc->display() + ": its entry shares the updated instant " +
                                       syn::to_rfc3339(updated) + " with " + it->second->display() +

@@ -67,6 +67,7 @@ struct DocumentProducts {
     std::shared_ptr<const Response> page;  // the gemtext page
     std::shared_ptr<const Response> text;  // a plain document's text/plain original, else null
     std::shared_ptr<const syndication::Entry> feed_entry;  // feed entries only, else null
+    syndication::EntryOrder order;  // feed entries: feed_entry's place in the feed's order (viewing its path)
     std::string list_line;  // its line in the gemsub list (syndication::gemsub_line)
     /// Its Atom <entry> as written for each feed that carries it, by what of the feed the XML
     /// depends on (see syndication::write_entry: authority, language, base and mirror URLs).

@@ -58,10 +58,6 @@ void Capsule::add(std::string path, std::shared_ptr<const Response> response) {
     shared_.insert_or_assign(std::move(path), std::move(response));
 }
 
-void Capsule::add_for_host(const std::string& host, std::string path, Response response) {
-    add_for_host(host, std::move(path), std::make_shared<const Response>(std::move(response)));
-}
-
 void Capsule::add_for_host(const std::string& host, std::string path, std::shared_ptr<const Response> response) {
     per_host_[host].insert_or_assign(std::move(path), std::move(response));
 }

@@ -111,7 +111,6 @@ public:
     /// The same response shared, not copied: by two paths ("/dir/" and "/dir/index.gmi"), or by
     /// this capsule and the previous one when it did not change.
     void add(std::string path, std::shared_ptr<const Response> response);
-    void add_for_host(const std::string& host, std::string path, Response response);
     void add_for_host(const std::string& host, std::string path, std::shared_ptr<const Response> response);
     void add_directory(std::string path_without_slash);
     void set_entry_count(std::size_t n) { entry_count_ = n; }

@@ -330,11 +330,13 @@ private:
 
 }  // namespace
 
-bool is_textual(std::string_view name) {
-    if (name.size() < 4 || name[name.size() - 4] != '.') return false;
+TextKind text_kind(std::string_view name) {
+    if (name.size() < 4 || name[name.size() - 4] != '.') return TextKind::none;
     std::string ext(name.substr(name.size() - 3));
     for (char& c : ext) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    return ext == "gmi" || ext == "txt";
+    if (ext == "gmi") return TextKind::gemtext;
+    if (ext == "txt") return TextKind::plain;
+    return TextKind::none;
 }
 
 bool may_reuse(const FileStamp& before, const FileStamp& now, std::int64_t read_started_ns) {

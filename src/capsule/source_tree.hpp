@@ -44,9 +44,11 @@ struct SourceTree {
     bool followed_links = false;  // a symbolic link was followed somewhere in it
 };
 
-/// Whether the build reads the file `name` as text, a document or a gemtext page: its name ends
-/// in ".gmi" or ".txt", in any case.
-bool is_textual(std::string_view name);
+/// How the build reads the file `name`: as gemtext (its name ends in ".gmi", in any case), as
+/// plain text (".txt"), both of which may be documents, or as bytes to serve as they are.
+enum class TextKind { none, gemtext, plain };
+TextKind text_kind(std::string_view name);
+inline bool is_textual(std::string_view name) { return text_kind(name) != TextKind::none; }
 
 /// Whether a file whose stamp is `now`, read before as `before` in a walk that began at
 /// `read_started_ns`, may keep the bytes read then instead of being read again. Pure. Only when

@@ -81,7 +81,9 @@ std::string write_entries(const FeedInfo& feed, const std::vector<Entry>& entrie
     for (const Entry& e : entries) written.push_back(write_entry(feed, e));
     std::vector<const std::string*> pointers;
     for (const auto& w : written) pointers.push_back(&w);
-    return write_document(feed, entries.empty() ? nullptr : &entries.front().updated, pointers);
+    std::string out;
+    append_document(out, document_head(feed, entries.empty() ? nullptr : &entries.front().updated), pointers);
+    return out;
 }
 
 }  // namespace
@@ -105,17 +107,6 @@ std::string write_entry(const FeedInfo& feed, const Entry& e) {
     if (!feed.mirror_url.empty())
         link(out, "    ", "alternate", "text/html", gemini::absolute_url(feed.mirror_url, gemini::mirror_page_path(e.path)));
     out += "  </entry>\n";
-    return out;
-}
-
-std::string write_document(const FeedInfo& feed, const DateTime* updated,
-                           const std::vector<const std::string*>& entries) {
-    std::string out = document_head(feed, updated);
-    std::size_t size = out.size() + document_end.size();
-    for (const std::string* e : entries) size += e->size();
-    out.reserve(size);
-    for (const std::string* e : entries) out += *e;
-    out += document_end;
     return out;
 }
 

@@ -55,15 +55,23 @@ std::string write_archive(const FeedInfo& feed, std::vector<Entry> entries);
 /// - write_entry: one <entry> element, indented and ending in a newline, exactly as every
 ///   document of `feed` holds it (it depends on the authority, lang, base_url and mirror_url,
 ///   not on which document it is in). Throws std::invalid_argument as write_atom does.
-/// - write_document: the document with `feed`'s header around `entries` (elements from
-///   write_entry with the same feed, newest first); `updated` is the newest entry's updated
-///   (nullptr when there are none). With is_archive set, an archive.
+/// - write_document_head: the document's start, `feed`'s header; `updated` is the newest
+///   entry's updated (nullptr when there are none). With is_archive set, an archive's.
+/// - append_document: appends to `out` that head, `entries` (pointers to elements from
+///   write_entry with the same feed, newest first) and document_end, in one buffer (a caller
+///   may have put a Gemini header in front).
 std::string write_entry(const FeedInfo& feed, const Entry& entry);
-std::string write_document(const FeedInfo& feed, const DateTime* updated,
-                           const std::vector<const std::string*>& entries);
-/// What write_document writes before the entries; after them it writes document_end.
 std::string write_document_head(const FeedInfo& feed, const DateTime* updated);
 inline constexpr std::string_view document_end = "</feed>\n";
+template <class EntryPointers>
+void append_document(std::string& out, std::string_view head, const EntryPointers& entries) {
+    std::size_t size = out.size() + head.size() + document_end.size();
+    for (const auto& e : entries) size += e->size();
+    out.reserve(size);
+    out += head;
+    for (const auto& e : entries) out += *e;
+    out += document_end;
+}
 
 /// "YYYY-MM" of `entry`'s publication in UTC: the archive month it belongs to.
 std::string archive_month(const Entry& entry);

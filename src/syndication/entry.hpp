@@ -2,6 +2,7 @@
 /// One syndicated document, as the gemsub index and the Atom feed see it, and their order.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "syndication/date_time.hpp"
@@ -22,8 +23,21 @@ struct Entry {
     std::string lang;
 };
 
-/// Newest `updated` first (compared in UTC); ties by newest `published`, then by path, so the
-/// order never depends on the order files were read in.
+/// An entry's place in the feed's order, its instants reckoned once (for sorting many). Ascending
+/// order is newest first: newest `updated` (compared in UTC), ties by newest `published`, then by
+/// path, so the order never depends on the order files were read in. `path` views the entry's.
+struct EntryOrder {
+    UtcKey updated, published;
+    std::string_view path;
+    friend bool operator<(const EntryOrder& a, const EntryOrder& b) {
+        if (a.updated != b.updated) return a.updated > b.updated;
+        if (a.published != b.published) return a.published > b.published;
+        return a.path < b.path;
+    }
+};
+EntryOrder entry_order(const Entry& entry);
+
+/// That order: whether `a` comes before `b`.
 bool newer_first(const Entry& a, const Entry& b);
 void sort_newest_first(std::vector<Entry>& entries);
 

@@ -1,6 +1,7 @@
 #include "syndication/front_matter.hpp"
 
 #include <array>
+#include <cstdio>
 #include <toml++/toml.h>
 
 #include "syndication/document_error.hpp"
@@ -242,6 +243,24 @@ DocumentSource parse_document(std::string_view source, std::string_view default_
         if (const auto why = check_entry_id(*meta.id)) reader.fail(*n, *why);
     }
     return doc;
+}
+
+std::string toml_basic_string(std::string_view s) {
+    std::string out = "\"";
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (u < 0x20 || u == 0x7F) {
+            char escape[8];
+            std::snprintf(escape, sizeof escape, "\\u%04X", u);
+            out += escape;
+        } else {
+            out += c;
+        }
+    }
+    return out + "\"";
 }
 
 }  // namespace kapsel::syndication

@@ -78,4 +78,9 @@ DocumentSource parse_document(std::string_view text, std::string_view default_sl
 /// Why `slug` cannot name a document (it must be [a-z0-9][a-z0-9_-]*), or nullopt.
 std::optional<std::string> check_slug(std::string_view slug);
 
+/// `s` as a TOML basic string on one line, for front matter kapsel writes: '"' and '\\' escaped,
+/// control characters as \\uXXXX, every other byte as it is (so invalid UTF-8 stays invalid,
+/// for the parser to refuse).
+std::string toml_basic_string(std::string_view s);
+
 }  // namespace kapsel::syndication

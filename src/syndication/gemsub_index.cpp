@@ -5,13 +5,6 @@
 
 namespace kapsel::syndication {
 
-std::string render_gemsub_list(std::vector<Entry> entries) {
-    sort_newest_first(entries);
-    std::string out;
-    for (const Entry& e : entries) out += gemsub_line(e);
-    return out;
-}
-
 std::string gemsub_line(const Entry& entry) {
     return link_line(entry.path, to_iso_date(entry.updated) + " - " + entry.title) + "\n";
 }

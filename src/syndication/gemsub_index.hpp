@@ -12,10 +12,8 @@ namespace kapsel::syndication {
 /// The line a gemtext document writes where the generated list goes.
 inline constexpr std::string_view entries_marker = "{{ entries }}";
 
-/// "=> /path YYYY-MM-DD - Title" per entry, newest first (see newer_first), one per line.
-/// The date is the entry's `updated` day as authored.
-std::string render_gemsub_list(std::vector<Entry> entries);
-/// One entry's line of that list, with its newline: the list is these lines, newest first.
+/// One entry's line of the list, with its newline: "=> /path YYYY-MM-DD - Title", the date
+/// the entry's `updated` day as authored. The list is these lines, newest first (newer_first).
 std::string gemsub_line(const Entry& entry);
 
 /// `gemtext` with every line that is exactly `{{ entries }}` replaced by `list`

@@ -12,7 +12,6 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <cstdio>
 
 #include "capsule/build.hpp"
 #include "gemini/utf8.hpp"
@@ -26,25 +25,6 @@ namespace {
 namespace syn = kapsel::syndication;
 
 gemini::Rejection refuse(std::string meta) { return {gemini::Status::bad_request, std::move(meta)}; }
-
-// A TOML basic string holding `s`, on one line.
-std::string toml_string(std::string_view s) {
-    std::string out = "\"";
-    for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (u < 0x20 || u == 0x7F) {
-            char escape[8];
-            std::snprintf(escape, sizeof escape, "\\u%04X", u);
-            out += escape;
-        } else {
-            out += c;
-        }
-    }
-    return out + "\"";
-}
 
 std::string trimmed(std::string_view s) {
     const auto first = s.find_first_not_of(" \t");
@@ -165,7 +145,7 @@ std::variant<Prepared, gemini::Rejection> keep_header(std::string_view body, std
         const auto fresh = title_from_first_line(body, plain);
         if (old_title && derived && fresh && *old_title == derived->first) {
             auto& line = head[static_cast<std::size_t>(*t - 1)];
-            line = "title = " + toml_string(fresh->first) + ending_of(line);
+            line = "title = " + syn::toml_basic_string(fresh->first) + ending_of(line);
         }
     }
     if (const auto u = single_line_key(header->table, "updated")) {
@@ -186,7 +166,7 @@ std::variant<Prepared, gemini::Rejection> write_header(std::string_view body, co
     const auto title = title_from_first_line(body, plain);
     if (!title) return refuse("1: the first line is the title, and there is none");
     Prepared out;
-    out.bytes = "+++\ntitle = " + toml_string(title->first) + "\nslug = " + toml_string(target.stem) +
+    out.bytes = "+++\ntitle = " + syn::toml_basic_string(title->first) + "\nslug = " + syn::toml_basic_string(target.stem) +
                 "\npublished = " + now + "\n+++\n" + std::string(body);
     out.lines = {1, 5, 0, title->second, "in the front matter kapsel wrote"};
     return out;

@@ -212,26 +212,6 @@ void check_document(std::string_view text, const DocumentSource& doc) {
     check(doc.body_line == body_line);
 }
 
-// `s` as a TOML basic string: '"' and '\\' escaped, controls as \\uXXXX, every other byte as
-// it is (so invalid UTF-8 stays invalid, for TOML to refuse).
-std::string toml_string(std::string_view s) {
-    std::string out = "\"";
-    for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (u < 0x20 || u == 0x7F) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04X", u);
-            out += buf;
-        } else {
-            out += c;
-        }
-    }
-    return out + "\"";
-}
-
 // Single-line, non-blank text a feed can carry: the text rule, from the XML reader's own
 // UTF-8 and Char checks rather than kapsel's.
 bool single_line_text(std::string_view s) {
@@ -261,7 +241,7 @@ bool alias_rule(std::string_view path) {
 // header made here, on its line 4.
 void check_id_and_alias_rules(std::string_view candidate) {
     const std::string head = "+++\ntitle = \"T\"\npublished = 2023-03-20\n";
-    const std::string value = toml_string(candidate);
+    const std::string value = toml_basic_string(candidate);
     const std::string with_id = head + "id = " + value + "\n+++\nRubrik\n";
     try {
         const DocumentSource doc = parse_document(with_id, "s");

@@ -13,33 +13,22 @@
 #include <string>
 
 #include "capsule/build.hpp"
+#include "trees.hpp"
 
 namespace kapsel::capsule {
 namespace {
 
-std::shared_ptr<const SourceFile> file(std::string rel_dir, std::string name, std::string bytes) {
-    return std::make_shared<const SourceFile>(
-        SourceFile{rel_dir, name, (rel_dir.empty() ? "" : rel_dir + "/") + name, std::move(bytes), {}});
-}
+using test_support::file;
+using test_support::put;
 
 std::string article(const std::string& title, const std::string& published, const std::string& extra = "") {
     return "+++\ntitle = \"" + title + "\"\npublished = " + published + "\n" + extra + "+++\n" + title + "\n\nText.\n";
 }
 
 BuildSettings settings() {
-    BuildSettings s;
-    s.hostnames = {"localhost"};
-    s.settings_file = "server.toml";
-    s.feed.title = "Anteckningar";
-    s.feed.authority = "x.example,2024";
-    s.feed.paths = {"artiklar"};
+    BuildSettings s = test_support::article_settings();
     s.feed.max_entries = 2;  // three articles: the subscription document holds two, archives all
     return s;
-}
-
-void replace(SourceTree& tree, const std::shared_ptr<const SourceFile>& f) {
-    for (auto& existing : tree.files)
-        if (existing->rel_dir == f->rel_dir && existing->name == f->name) existing = f;
 }
 
 const Response* at(const std::shared_ptr<const Capsule>& c, const std::string& path) { return c->find("localhost", path); }
@@ -76,7 +65,7 @@ TEST_F(BuildReuse, NothingChangedSharesEveryPageEntryAndFeedDocument) {
 }
 
 TEST_F(BuildReuse, AnEditedTitleRemakesItsPageTheLinkToItTheListAndItsMonthOnly) {
-    replace(tree_, file("artiklar", "a.txt", article("A, rättad", "2024-01-10T10:00:00Z")));
+    put(tree_, file("artiklar", "a.txt", article("A, rättad", "2024-01-10T10:00:00Z")));
     const auto second = rebuild();
     EXPECT_NE(at(second, "/artiklar/a.gmi"), at(first_, "/artiklar/a.gmi"));
     EXPECT_NE(at(second, "/artiklar/b.gmi"), at(first_, "/artiklar/b.gmi")) << "b links to a by its title";
@@ -94,7 +83,7 @@ TEST_F(BuildReuse, AnEditedTitleRemakesItsPageTheLinkToItTheListAndItsMonthOnly)
 
 TEST_F(BuildReuse, TheSameBytesReadAgainAreTheSameDocument) {
     // A file read again (a new SourceFile, its stamp changed by a touch) with the same bytes.
-    replace(tree_, file("artiklar", "c.txt", article("C", "2024-03-10T10:00:00Z")));
+    put(tree_, file("artiklar", "c.txt", article("C", "2024-03-10T10:00:00Z")));
     const auto second = rebuild();
     EXPECT_EQ(at(second, "/artiklar/c.gmi"), at(first_, "/artiklar/c.gmi"));
     EXPECT_EQ(at(second, "/atom.xml"), at(first_, "/atom.xml"));

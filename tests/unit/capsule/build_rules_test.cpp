@@ -8,14 +8,12 @@
 
 #include "capsule/build.hpp"
 #include "config/config.hpp"
+#include "trees.hpp"
 
 namespace kapsel::capsule {
 namespace {
 
-std::shared_ptr<const SourceFile> file(std::string rel_dir, std::string name, std::string bytes) {
-    return std::make_shared<const SourceFile>(
-        SourceFile{rel_dir, name, (rel_dir.empty() ? "" : rel_dir + "/") + name, std::move(bytes), {}});
-}
+using test_support::file;
 
 std::string doc(const std::string& title, const std::string& published, const std::string& extra = "") {
     return "+++\ntitle = \"" + title + "\"\npublished = " + published + "\n" + extra + "+++\n# " + title + "\n";

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "capsule/capsule.hpp"
 
 namespace kapsel::capsule {
@@ -16,9 +18,9 @@ TEST(Capsule, FindsSharedAndPerHostResponses) {
     Capsule c;
     c.add("/", response("index"));
     c.add("/a.txt", response("a"));
-    c.add_for_host("kapsel.example", "/atom.xml", response("feed for kapsel.example"));
-    c.add_for_host("localhost", "/atom.xml", response("feed for localhost"));
-    c.add_for_host("localhost", "/a.txt", response("a for localhost"));
+    c.add_for_host("kapsel.example", "/atom.xml", std::make_shared<const Response>(response("feed for kapsel.example")));
+    c.add_for_host("localhost", "/atom.xml", std::make_shared<const Response>(response("feed for localhost")));
+    c.add_for_host("localhost", "/a.txt", std::make_shared<const Response>(response("a for localhost")));
 
     ASSERT_NE(c.find("x", "/"), nullptr);
     EXPECT_EQ(c.find("x", "/")->body(), "index");

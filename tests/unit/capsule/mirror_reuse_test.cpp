@@ -12,26 +12,16 @@
 #include "capsule/build.hpp"
 #include "capsule/capsule.hpp"
 #include "config/config.hpp"
+#include "trees.hpp"
 
 namespace kapsel::capsule {
 namespace {
 
-std::shared_ptr<const SourceFile> file(std::string rel_dir, std::string name, std::string bytes) {
-    return std::make_shared<const SourceFile>(
-        SourceFile{rel_dir, name, (rel_dir.empty() ? "" : rel_dir + "/") + name, std::move(bytes), {}});
-}
+using test_support::file;
+using test_support::put;
 
 std::string doc(const std::string& title, const std::string& extra = "", const std::string& body = "Text.\n") {
     return "+++\ntitle = \"" + title + "\"\npublished = 2024-01-02T10:00:00Z\n" + extra + "+++\n" + title + "\n\n" + body;
-}
-
-void put(SourceTree& tree, std::shared_ptr<const SourceFile> f) {
-    for (auto& existing : tree.files)
-        if (existing->rel_dir == f->rel_dir && existing->name == f->name) {
-            existing = std::move(f);
-            return;
-        }
-    tree.files.push_back(std::move(f));
 }
 
 void drop(SourceTree& tree, const std::string& rel_dir, const std::string& name) {
@@ -39,12 +29,7 @@ void drop(SourceTree& tree, const std::string& rel_dir, const std::string& name)
 }
 
 BuildSettings settings() {
-    BuildSettings s;
-    s.hostnames = {"localhost"};
-    s.settings_file = "server.toml";
-    s.feed.title = "Anteckningar";
-    s.feed.authority = "x.example,2024";
-    s.feed.paths = {"artiklar"};
+    BuildSettings s = test_support::article_settings();
     s.web = config::WebSettings{"/srv/mirror", "https://kapsel.example/"};
     return s;
 }

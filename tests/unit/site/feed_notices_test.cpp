@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "gemini/status.hpp"
 
 namespace kapsel::site {
@@ -20,7 +22,7 @@ std::shared_ptr<capsule::Capsule> with_feed(const std::string& host, const std::
                                             const std::string& start_page = "start") {
     auto c = std::make_shared<capsule::Capsule>();
     c->add("/", page(start_page));
-    c->add_for_host(host, "/atom.xml", page(feed));
+    c->add_for_host(host, "/atom.xml", std::make_shared<const capsule::Response>(page(feed)));
     return c;
 }
 

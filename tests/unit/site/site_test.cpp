@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "gemini/status.hpp"
 
 using kapsel::capsule::Capsule;
@@ -26,8 +28,8 @@ std::shared_ptr<Capsule> make_capsule() {
     c->add_directory("/dir");
     c->add("/dir/", page("dir index"));
     c->add_directory("/empty");
-    c->add_for_host("localhost", "/atom.xml", page("feed for localhost"));
-    c->add_for_host("example.org", "/atom.xml", page("feed for example.org"));
+    c->add_for_host("localhost", "/atom.xml", std::make_shared<const Response>(page("feed for localhost")));
+    c->add_for_host("example.org", "/atom.xml", std::make_shared<const Response>(page("feed for example.org")));
     return c;
 }
 

@@ -5,6 +5,14 @@
 namespace kapsel::syndication {
 namespace {
 
+// The list as the build writes it: each entry's line, newest first.
+std::string render_gemsub_list(std::vector<Entry> entries) {
+    sort_newest_first(entries);
+    std::string out;
+    for (const Entry& e : entries) out += gemsub_line(e);
+    return out;
+}
+
 Entry entry(std::string path, std::string title, DateTime updated, DateTime published = {}) {
     Entry e;
     e.path = std::move(path);
