@@ -46,7 +46,7 @@ def write_capsule(root, n):
 
 
 class Server:
-    def __init__(self, binary, work, name, web):
+    def __init__(self, binary, work, name, web, watch=False):
         self.dir = os.path.join(work, name)
         self.capsule = os.path.join(self.dir, "capsule")
         config = os.path.join(self.dir, "server.toml")
@@ -54,9 +54,9 @@ class Server:
         with open(config, "w") as f:
             f.write('[server]\nlisten = ["127.0.0.1:0"]\nworkers = 1\n%s'
                     '[tls]\ncertificate = "%s/cert.pem"\nkey = "%s/key.pem"\n'
-                    '[capsule]\nroot = "capsule"\nwatch = false\n'
+                    '[capsule]\nroot = "capsule"\nwatch = %s\n'
                     '[feed]\npaths = ["artiklar"]\ntitle = "Bänk"\nauthority = "bench.example,2023"\n'
-                    '[log]\naccess_log = "off"\n' % (root_line, work, work))
+                    '[log]\naccess_log = "off"\n' % (root_line, work, work, "true" if watch else "false"))
             if web:
                 f.write('[web]\nexport_dir = "web"\nbase_url = "https://bench.example/"\n')
         self.end = re.compile(r"web mirror .*: \d+ written" if web else r"reloaded: ")

@@ -45,13 +45,15 @@ Response make_response(std::string_view mime, std::string_view body) {
 
 // A line that looks like the {{ entries }} marker but is not exactly it is served as written:
 // the author hears of it, with the file and line.
-void warn_about_stray_markers(Capsule& capsule, const std::string& display, std::string_view gemtext,
+bool warn_about_stray_markers(Capsule& capsule, const std::string& display, std::string_view gemtext,
                               int first_line) {
-    for (const int n : syn::stray_entries_markers(gemtext))
+    const std::vector<int> lines = syn::stray_entries_markers(gemtext);
+    for (const int n : lines)
         capsule.add_warning(display + ":" + std::to_string(first_line + n - 1) + ": \"" +
                             std::string(syn::entries_marker) +
                             "\" becomes the list of entries only on a line of its own, exactly so; this line "
                             "is served as written");
+    return !lines.empty();
 }
 
 bool has_entries_marker(std::string_view gemtext) {
@@ -69,6 +71,119 @@ std::string mirror_file(std::string_view path) {
     std::string p = gemini::mirror_page_path(path.substr(1));
     if (p.empty() || p.ends_with('/')) return p + "index.html";
     return p;
+}
+
+// Whether documents in `rel_dir` are feed entries (feed.paths).
+bool syndicated(const BuildSettings& settings, const std::string& rel_dir) {
+    const auto& paths = settings.feed.paths;  // normalised by parse_config: no slash at either end
+    return std::any_of(paths.begin(), paths.end(), [&](const std::string& p) {
+        return rel_dir.starts_with(p) && (rel_dir.size() == p.size() || rel_dir[p.size()] == '/');
+    });
+}
+
+// A document's pages: "/dir/slug.gmi", and for a plain one "/dir/slug.txt" ("" otherwise).
+std::string gmi_path_of(const SourceFile& file, const syn::FrontMatter& meta) {
+    return directory_key(file.rel_dir) + meta.slug + ".gmi";
+}
+std::string txt_path_of(const SourceFile& file, const syn::FrontMatter& meta, bool plain) {
+    return plain ? directory_key(file.rel_dir) + meta.slug + ".txt" : std::string();
+}
+
+// The feed entry a document at `gmi_path` makes, kept in `made` with its line of the list, its
+// place in the feed's order and its archive month.
+void make_entry(DocumentProducts& made, const std::string& gmi_path, const DocumentFile& parsed, bool plain) {
+    const syn::FrontMatter& meta = parsed.meta;
+    syn::Entry e;
+    e.path = gmi_path;
+    e.slug = meta.slug;
+    e.id = meta.id.value_or(meta.slug);
+    e.title = meta.title;
+    e.authors = meta.authors;
+    e.published = meta.published;
+    e.updated = meta.effective_updated();
+    e.lang = made.lang;
+    e.content = parsed.body;
+    if (meta.summary) e.summary = *meta.summary;
+    else if (plain) e.summary = syn::lede(parsed.text);
+    else e.summary = syn::first_text_line(parsed.body).value_or(meta.title);
+    made.list_line = syn::gemsub_line(e);
+    made.month = syn::archive_month(e);
+    made.feed_entry = std::make_shared<const syn::Entry>(std::move(e));
+    made.order = syn::entry_order(*made.feed_entry);
+}
+
+// A plain document's gemtext page, with its related links (path, label) and its original.
+std::string converted_page(const DocumentFile& parsed, const std::vector<std::pair<std::string, std::string>>& related,
+                           const std::string& txt_path, const std::string& lang) {
+    syn::PageLinks links;
+    for (const auto& [path, label] : related) links.related.push_back({path, label});
+    links.text_path = txt_path;
+    return syn::render_gemtext(parsed.meta, parsed.text, links, syn::wording_for(lang));
+}
+
+syn::FeedInfo feed_info(const BuildSettings& settings) {
+    const config::FeedSettings& feed_settings = settings.feed;
+    syn::FeedInfo feed;
+    feed.authority = feed_settings.authority;
+    feed.title = feed_settings.title;
+    feed.subtitle = feed_settings.subtitle;
+    feed.author = feed_settings.author;
+    feed.lang = settings.lang;
+    feed.max_entries = feed_settings.max_entries;
+    if (settings.web) feed.mirror_url = settings.web->base_url;
+    return feed;
+}
+
+/// What of `feed` an entry's XML depends on (syndication::write_entry).
+std::string entry_settings(const syn::FeedInfo& feed) {
+    return feed.authority + '\n' + feed.lang + '\n' + feed.base_url + '\n' + feed.mirror_url;
+}
+
+// The subscription document's information, with the newest archive month ("" : no archives).
+syn::FeedInfo subscription_info(const syn::FeedInfo& feed, std::string_view newest_month) {
+    syn::FeedInfo current = feed;
+    if (!newest_month.empty()) current.prev_archive = syn::archive_path(newest_month);
+    return current;
+}
+
+// Archive month `i` of `months` (newest first): its own path and its neighbours'.
+syn::FeedInfo archive_info(const syn::FeedInfo& feed, const std::vector<std::string_view>& months, std::size_t i) {
+    syn::FeedInfo archive = feed;
+    archive.is_archive = true;
+    archive.self_path = syn::archive_path(months[i]);
+    if (i + 1 < months.size()) archive.prev_archive = syn::archive_path(months[i + 1]);
+    if (i > 0) archive.next_archive = syn::archive_path(months[i - 1]);
+    return archive;
+}
+
+// A feed document with `info`'s head and `entries` (written, newest first; `updated` the first's),
+// as a Gemini response or with `as_files` as the mirror's file: taken from `before` (the previous
+// build's at the same place) when it has the same head and the very same entries.
+std::shared_ptr<const FeedDocumentProducts> make_feed_document(const syn::FeedInfo& info,
+                                                               std::vector<std::shared_ptr<const std::string>> entries,
+                                                               const syn::DateTime* updated,
+                                                               const FeedDocumentProducts* before, bool as_files) {
+    auto made = std::make_shared<FeedDocumentProducts>();
+    made->entries = std::move(entries);
+    made->head = syn::write_document_head(info, updated);
+    if (before && before->head == made->head && before->entries == made->entries &&
+        (as_files ? before->file != nullptr : before->response != nullptr)) {
+        made->response = before->response;
+        made->file = before->file;
+        return made;
+    }
+    std::string bytes = as_files ? std::string() : gemini::response_header(gemini::Status::success, atom_mime);
+    const std::size_t header_size = bytes.size();
+    syn::append_document(bytes, made->head, made->entries);
+    if (as_files) {
+        made->file = std::make_shared<const std::string>(std::move(bytes));
+    } else {
+        Response r;
+        r.bytes = std::move(bytes);
+        r.header_size = header_size;
+        made->response = std::make_shared<const Response>(std::move(r));
+    }
+    return made;
 }
 
 /// A file with front matter, parsed and waiting for the whole tree to be known.
@@ -105,7 +220,6 @@ public:
         capsule_->set_source(settings_.source);
         served_.reserve(2 * tree.files.size());
         documents_.reserve(tree.files.size());
-        capsule_->reserve(2 * tree.files.size());
         for (const std::string& dir : tree.directories) capsule_->add_directory(dir);
         for (const auto& file : tree.files) add_file(file);
         finish();
@@ -133,13 +247,6 @@ private:
         return std::nullopt;
     }
 
-    bool syndicated(const std::string& rel_dir) const {
-        const auto& paths = settings_.feed.paths;  // normalised by parse_config: no slash at either end
-        return std::any_of(paths.begin(), paths.end(), [&](const std::string& p) {
-            return rel_dir.starts_with(p) && (rel_dir.size() == p.size() || rel_dir[p.size()] == '/');
-        });
-    }
-
     void add_file(const std::shared_ptr<const SourceFile>& shared) {
         const SourceFile& file = *shared;
         const std::string& name = file.name;
@@ -155,19 +262,21 @@ private:
             if (const auto bad = gemini::find_invalid_utf8(file.bytes)) {
                 throw SourceError(file.display, text::line_number_at(file.bytes, *bad), "invalid UTF-8");
             }
-            if (syndicated(file.rel_dir))
+            if (syndicated(settings_, file.rel_dir)) {
+                warned_.insert(file.display);
                 capsule_->add_warning(file.display + ": not a feed entry, though its directory is in feed.paths: it has "
                                                      "no front matter (begin it with a +++ header holding at least "
                                                      "title and published)");
+            }
         }
-        if (gemtext) warn_about_stray_markers(*capsule_, file.display, file.bytes, 1);
+        if (gemtext && warn_about_stray_markers(*capsule_, file.display, file.bytes, 1)) warned_.insert(file.display);
         const std::string path = url_dir + name;
         claim(path, file.display, 0);
         if (name == "index.gmi") claim(url_dir, file.display, 0);
         if (gemtext && has_entries_marker(file.bytes)) {
             // A page that lists the entries (a start page without front matter, typically):
             // built once the entries are known.
-            listing_pages_.push_back({path, name == "index.gmi" ? url_dir : std::string(), &file});
+            listing_pages_.push_back({path, name == "index.gmi" ? url_dir : std::string(), shared});
             return;
         }
         Response response = make_response(mime_type_for(name, mime_, settings_.lang), file.bytes);
@@ -212,12 +321,13 @@ private:
         doc.made->parsed = doc.parsed;
         doc.made->lang = doc.lang;
         if (!plain) {
-            warn_about_stray_markers(*capsule_, file.display, doc.parsed->body, doc.parsed->body_line);
+            if (warn_about_stray_markers(*capsule_, file.display, doc.parsed->body, doc.parsed->body_line))
+                warned_.insert(file.display);
             doc.made->lists_entries = before ? before->lists_entries : has_entries_marker(doc.parsed->body);
         }
         const std::string url_dir = directory_key(file.rel_dir);
-        doc.gmi_path = url_dir + meta.slug + ".gmi";
-        if (plain) doc.txt_path = url_dir + meta.slug + ".txt";
+        doc.gmi_path = gmi_path_of(file, meta);
+        doc.txt_path = txt_path_of(file, meta, plain);
 
         for (const std::string* path : {&doc.gmi_path, &doc.txt_path}) {
             if (path->empty()) continue;
@@ -261,14 +371,23 @@ private:
         std::size_t size = 0;
         for (const Document* doc : plan.newest_first) size += doc->made->list_line.size();
         std::string list;
+        std::vector<std::size_t> line_start;
         list.reserve(size);
-        for (const Document* doc : plan.newest_first) list += doc->made->list_line;
+        line_start.reserve(plan.newest_first.size() + 1);
+        for (const Document* doc : plan.newest_first) {
+            line_start.push_back(list.size());
+            list += doc->made->list_line;
+        }
+        line_start.push_back(list.size());
         add_pages(list);
         add_paths_that_are_no_page();
         add_feeds(plan);
         if (settings_.web) add_mirror();
         warn_about_shared_instants(entries);
+        // The mirror's files are not patched (build.cpp's Patch): a build with it keeps no state.
+        if (!settings_.web) capsule_->set_build_state(state(plan, entries, std::move(list), std::move(line_start)));
     }
+
 
     /// The documents that are feed entries, in the tree's order, each with its entry made (or
     /// taken from the previous build: it is made from the parse and the language alone).
@@ -278,29 +397,15 @@ private:
         std::vector<Document*> entries;
         std::unordered_map<std::string_view, const Document*> ids;
         for (Document& doc : documents_) {
-            if (!syndicated(doc.rel_dir())) continue;
+            if (!syndicated(settings_, doc.rel_dir())) continue;
             const syn::FrontMatter& meta = doc.meta();
             if (doc.before && doc.before->feed_entry) {
                 doc.made->feed_entry = doc.before->feed_entry;
                 doc.made->list_line = doc.before->list_line;
                 doc.made->order = doc.before->order;
+                doc.made->month = doc.before->month;
             } else {
-                syn::Entry e;
-                e.path = doc.gmi_path;
-                e.slug = meta.slug;
-                e.id = meta.id.value_or(meta.slug);
-                e.title = meta.title;
-                e.authors = meta.authors;
-                e.published = meta.published;
-                e.updated = meta.effective_updated();
-                e.lang = doc.lang;
-                e.content = doc.parsed->body;
-                if (meta.summary) e.summary = *meta.summary;
-                else if (doc.plain) e.summary = syn::lede(doc.parsed->text);
-                else e.summary = syn::first_text_line(doc.parsed->body).value_or(meta.title);
-                doc.made->list_line = syn::gemsub_line(e);
-                doc.made->feed_entry = std::make_shared<const syn::Entry>(std::move(e));
-                doc.made->order = syn::entry_order(*doc.made->feed_entry);
+                make_entry(*doc.made, doc.gmi_path, *doc.parsed, doc.plain);
             }
             const std::string& id = doc.made->feed_entry->id;
             if (const auto [it, inserted] = ids.try_emplace(id, &doc); !inserted) {
@@ -342,15 +447,8 @@ private:
                 made.page = before->page;
                 made.text = before->text;
             } else {
-                std::string page;
-                if (doc.plain) {
-                    syn::PageLinks links;
-                    for (const auto& [path, label] : made.links) links.related.push_back({path, label});
-                    links.text_path = doc.txt_path;
-                    page = syn::render_gemtext(doc.meta(), doc.parsed->text, links, syn::wording_for(doc.lang));
-                } else {
-                    page = syn::expand_entries_marker(doc.parsed->body, list);
-                }
+                const std::string page = doc.plain ? converted_page(*doc.parsed, made.links, doc.txt_path, doc.lang)
+                                                   : syn::expand_entries_marker(doc.parsed->body, list);
                 made.page = std::make_shared<const Response>(make_response(gemtext_mime(doc.lang), page));
                 if (doc.plain)
                     made.text = before && before->text ? before->text
@@ -368,7 +466,7 @@ private:
             }
         }
         for (const ListingPage& page : listing_pages_) {
-            const std::string gemtext = syn::expand_entries_marker(page.file->bytes, list);
+            const std::string gemtext = syn::expand_entries_marker(page.file->bytes, list);  // (as Patch does)
             const Response response = make_response(gemtext_mime(settings_.lang), gemtext);
             if (!page.directory.empty()) capsule_->add(page.directory, response);
             capsule_->add(page.path, response);
@@ -465,19 +563,6 @@ private:
         }
     }
 
-    syn::FeedInfo feed_info() const {
-        const config::FeedSettings& settings = settings_.feed;
-        syn::FeedInfo feed;
-        feed.authority = settings.authority;
-        feed.title = settings.title;
-        feed.subtitle = settings.subtitle;
-        feed.author = settings.author;
-        feed.lang = settings_.lang;
-        feed.max_entries = settings.max_entries;
-        if (settings_.web) feed.mirror_url = settings_.web->base_url;
-        return feed;
-    }
-
     /// The feed's entries newest first, and the archive months (newest first) with their
     /// entries, as indices into that order. No months when the subscription holds them all.
     struct FeedPlan {
@@ -499,14 +584,9 @@ private:
         if (entries.size() <= settings_.feed.max_entries) return plan;
         std::map<std::string, std::vector<std::size_t>, std::greater<>> by_month;
         for (std::size_t i = 0; i < plan.newest_first.size(); ++i)
-            by_month[syn::archive_month(*plan.newest_first[i]->made->feed_entry)].push_back(i);
+            by_month[plan.newest_first[i]->made->month].push_back(i);
         for (auto& [month, list] : by_month) plan.months.emplace_back(month, std::move(list));
         return plan;
-    }
-
-    /// What of `feed` an entry's XML depends on (syndication::write_entry).
-    static std::string entry_settings(const syn::FeedInfo& feed) {
-        return feed.authority + '\n' + feed.lang + '\n' + feed.base_url + '\n' + feed.mirror_url;
     }
 
     /// Each entry of the plan as `feed` writes it, in the plan's order: taken from the previous
@@ -538,47 +618,24 @@ private:
         std::vector<std::pair<std::string, std::shared_ptr<const FeedDocumentProducts>>> docs;
         auto document = [&](const std::string& path, const syn::FeedInfo& info, const std::vector<std::size_t>* indices,
                             std::size_t count) {
-            auto made = std::make_shared<FeedDocumentProducts>();
-            made->entries.reserve(count);
-            const syn::DateTime* updated = nullptr;
-            for (std::size_t k = 0; k < count; ++k) {
-                const std::size_t i = indices ? (*indices)[k] : k;
-                if (!updated) updated = &plan.newest_first[i]->made->feed_entry->updated;
-                made->entries.push_back(written[i]);
-            }
-            made->head = syn::write_document_head(info, updated);
+            std::vector<std::shared_ptr<const std::string>> entries;
+            entries.reserve(count);
+            for (std::size_t k = 0; k < count; ++k) entries.push_back(written[indices ? (*indices)[k] : k]);
+            const syn::DateTime* updated =
+                count ? &plan.newest_first[indices ? indices->front() : 0]->made->feed_entry->updated : nullptr;
             const std::string key = where + ' ' + path;
-            const FeedDocumentProducts* before = settings_.previous ? settings_.previous->feed_document(key) : nullptr;
-            if (before && before->head == made->head && before->entries == made->entries &&
-                (as_files ? before->file != nullptr : before->response != nullptr)) {
-                made->response = before->response;
-                made->file = before->file;
-            } else {
-                std::string bytes = as_files ? std::string() : gemini::response_header(gemini::Status::success, atom_mime);
-                const std::size_t header_size = bytes.size();
-                syn::append_document(bytes, made->head, made->entries);
-                if (as_files) {
-                    made->file = std::make_shared<const std::string>(std::move(bytes));
-                } else {
-                    Response r;
-                    r.bytes = std::move(bytes);
-                    r.header_size = header_size;
-                    made->response = std::make_shared<const Response>(std::move(r));
-                }
-            }
+            auto made = make_feed_document(info, std::move(entries), updated,
+                                           settings_.previous ? settings_.previous->feed_document(key) : nullptr, as_files);
             capsule_->remember_feed_document(key, made);
             docs.emplace_back(path, std::move(made));
         };
         try {
-            syn::FeedInfo current = feed;
-            if (!plan.months.empty()) current.prev_archive = syn::archive_path(plan.months.front().first);
-            document("/atom.xml", current, nullptr, std::min(plan.newest_first.size(), feed.max_entries));
+            std::vector<std::string_view> months;
+            for (const auto& [month, indices] : plan.months) months.push_back(month);
+            document("/atom.xml", subscription_info(feed, months.empty() ? std::string_view() : months.front()), nullptr,
+                     std::min<std::size_t>(plan.newest_first.size(), feed.max_entries));
             for (std::size_t i = 0; i < plan.months.size(); ++i) {
-                syn::FeedInfo archive = feed;
-                archive.is_archive = true;
-                archive.self_path = syn::archive_path(plan.months[i].first);
-                if (i + 1 < plan.months.size()) archive.prev_archive = syn::archive_path(plan.months[i + 1].first);
-                if (i > 0) archive.next_archive = syn::archive_path(plan.months[i - 1].first);
+                const syn::FeedInfo archive = archive_info(feed, months, i);
                 document(archive.self_path, archive, &plan.months[i].second, plan.months[i].second.size());
             }
         } catch (const std::invalid_argument& e) {
@@ -598,7 +655,7 @@ private:
         std::vector<std::shared_ptr<const std::string>> first_host_entries;
         for (std::size_t h = 0; h < settings_.hostnames.size(); ++h) {
             const std::string& host = settings_.hostnames[h];
-            syn::FeedInfo feed = feed_info();
+            syn::FeedInfo feed = feed_info(settings_);
             feed.base_url = gemini::base_url(host, settings_.public_port);
             std::vector<std::shared_ptr<const std::string>> written;
             try {
@@ -611,7 +668,7 @@ private:
             if (h == 0) first_host_entries = std::move(written);
         }
         if (settings_.web) {
-            syn::FeedInfo feed = feed_info();
+            syn::FeedInfo feed = feed_info(settings_);
             feed.base_url = gemini::base_url(settings_.hostnames.front(), settings_.public_port);
             feed.in_mirror = true;
             for (auto& [path, made] : feed_documents(feed, plan, first_host_entries, "web", true))
@@ -692,16 +749,42 @@ private:
         }
     }
 
+    std::shared_ptr<const BuildState> state(const FeedPlan& plan, const std::vector<Document*>& entries, std::string list,
+                                            std::vector<std::size_t> line_start) {
+        auto state = std::make_shared<BuildState>();
+        state->inputs = settings_;
+        state->inputs.previous = nullptr;
+        state->inputs.source = nullptr;
+        state->mime = std::make_shared<const MimeTable>(mime_);
+        state->newest_first.reserve(plan.newest_first.size());
+        for (const Document* doc : plan.newest_first)
+            state->newest_first.push_back({doc->made->order, doc->made->month, doc->made.get()});
+        state->list = std::move(list);
+        state->line_start = std::move(line_start);
+        for (const auto& [month, indices] : plan.months) state->months.emplace(month, indices.size());
+        state->listing_pages = listing_pages_;
+        for (const Document& doc : documents_) {
+            if (doc.made->lists_entries) state->listing_documents.push_back(doc.display());
+            for (const syn::RelatedPath& related : doc.meta().related) state->related.insert(related.path);
+        }
+        state->warned = std::move(warned_);
+        for (const Document* doc : entries) state->ids.insert_or_assign(doc->made->feed_entry->id, true);
+        return state;
+    }
+
     void warn_about_shared_instants(const std::vector<Document*>& entries) {
         std::map<syn::UtcKey, const Document*> seen;
         for (const Document* doc : entries) {
             const syn::DateTime& updated = doc->made->feed_entry->updated;
             const auto [it, inserted] = seen.try_emplace(doc->made->order.updated, doc);
-            if (!inserted)
+            if (!inserted) {
+                warned_.insert(doc->display());
+                warned_.insert(it->second->display());
                 capsule_->add_warning(doc->display() + ": its entry shares the updated instant " +
                                       syn::to_rfc3339(updated) + " with " + it->second->display() +
                                       "'s; feed validators warn and readers may order them arbitrarily: give each "
                                       "its own (published or updated with a time)");
+            }
         }
     }
 
@@ -713,12 +796,9 @@ private:
     std::optional<std::pair<std::string, std::string_view>> first_below_atom_;  // of served_, the first path below /atom/
     std::vector<Document> documents_;
     /// Gemtext files without front matter that hold a {{ entries }} line.
-    struct ListingPage {
-        std::string path;
-        std::string directory;  // "/dir/" when it is that directory's index.gmi
-        const SourceFile* file;
-    };
+    using ListingPage = BuildState::ListingPage;
     std::vector<ListingPage> listing_pages_;
+    std::unordered_set<std::string> warned_;  // the files a warning names, by display
     // For the mirror (with [web] only).
     std::vector<Page> pages_;
     std::vector<std::pair<std::string, std::string_view>> texts_;  // a plain document's .txt path → its text
@@ -728,6 +808,400 @@ private:
         std::string from, to, lang, title;
     };
     std::vector<MirrorRedirect> mirror_redirects_;
+};
+
+
+// Whether two builds are made from the same settings (all but `previous` and `source`).
+bool same_inputs(const BuildSettings& a, const BuildSettings& b) {
+    return a.lang == b.lang && a.feed == b.feed && a.hostnames == b.hostnames && a.public_port == b.public_port &&
+           a.settings_file == b.settings_file && a.redirects == b.redirects && a.gone == b.gone && a.web == b.web &&
+           a.deleted == b.deleted;
+}
+
+/// The build of a tree that differs from the previous build's (BuildSettings::previous) only in
+/// a few documents, made by changing a copy of the previous capsule, which shares with it all
+/// the change did not touch: its cost follows the change, not the capsule. It takes only changes
+/// whose reach it knows exactly, and gives what the whole build gives, byte for byte
+/// (incremental_load_test): documents added, edited or removed that have no aliases, related
+/// links or {{ entries }} line, are no directory's index and are named by no warning, related
+/// link, [[redirect]] or deleted path; whose new paths nothing else serves, redirects or calls
+/// gone; whose ids are unique and whose updated instants no other entry shares; that bring no
+/// archive month into being or out of it; without [web]; with the same settings and MIME types.
+/// For anything else, and for every error, run() gives null and the whole build runs (it says
+/// what is wrong, with file and line).
+class Patch {
+public:
+    Patch(const SourceTree& tree, const MimeTable& mime, const BuildSettings& settings)
+        : tree_(tree), mime_(mime), settings_(settings) {}
+
+    std::shared_ptr<const Capsule> run() {
+        if (!settings_.previous || settings_.web || settings_.hostnames.empty()) return nullptr;
+        const Capsule& previous = *settings_.previous;
+        const BuildState* state = previous.build_state().get();
+        if (!state || !previous.source() || !same_inputs(state->inputs, settings_) || *state->mime != mime_ ||
+            previous.source()->directories != tree_.directories || !find_changes(*previous.source()))
+            return nullptr;
+        for (const auto& file : gone_files_)
+            if (!take_out(previous, *state, *file)) return nullptr;
+        for (const auto& file : new_files_)
+            if (!bring_in(previous, *state, file)) return nullptr;
+        if (!plan(*state)) return nullptr;
+        try {
+            return make(previous, *state);
+        } catch (const std::invalid_argument&) {  // an entry no feed can carry: the build says so
+            return nullptr;
+        }
+    }
+
+private:
+    static constexpr std::size_t most_changes = 64;  // beyond: the whole build, not slower then
+
+    // The files of the tree that are not the previous tree's (the very same SourceFile): new or
+    // changed ones in new_files_, removed or changed ones in gone_files_ (both in the tree's order).
+    bool find_changes(const SourceTree& before) {
+        const auto& now = tree_.files;
+        const auto& then = before.files;
+        std::size_t i = 0, j = 0;
+        while (i < now.size() || j < then.size()) {
+            if (i < now.size() && j < then.size() && now[i] == then[j]) {
+                ++i, ++j;
+                continue;
+            }
+            if (gone_files_.size() + new_files_.size() >= most_changes) return false;
+            if (j == then.size() ||
+                (i < now.size() && walk_order_less(now[i]->rel_dir, now[i]->name, then[j]->rel_dir, then[j]->name))) {
+                new_files_.push_back(now[i++]);
+            } else if (i == now.size() ||
+                       walk_order_less(then[j]->rel_dir, then[j]->name, now[i]->rel_dir, now[i]->name)) {
+                gone_files_.push_back(then[j++]);
+            } else if (then[j]->bytes == now[i]->bytes && !is_stripped(*then[j])) {  // read again, the same
+                ++i, ++j;
+            } else {  // the same name, other bytes (or a static file's, which the tree does not keep)
+                gone_files_.push_back(then[j++]);
+                new_files_.push_back(now[i++]);
+            }
+        }
+        return true;
+    }
+
+    // A static file as the loader keeps it in the tree, without its bytes (load.cpp).
+    static bool is_stripped(const SourceFile& file) { return file.bytes.empty() && file.stamp == FileStamp{}; }
+
+    // Whether a document's path can come or go without reaching anything but the lists and feeds:
+    // no related link names it, no deleted path is it, and no [[redirect]] leads to it (or to a
+    // prefix above it that is no directory, which a directory keeps served).
+    bool settled(const Capsule& previous, const BuildState& state, const std::string& path) const {
+        if (state.related.contains(path)) return false;
+        if (std::find(settings_.deleted.begin(), settings_.deleted.end(), path) != settings_.deleted.end()) return false;
+        for (const config::RedirectRule& rule : settings_.redirects) {
+            if (rule.to.starts_with("gemini://")) continue;
+            if (rule.to == path) return false;
+            if (rule.to.ends_with('/') && path.starts_with(rule.to) && !previous.is_directory(rule.to)) return false;
+        }
+        return true;
+    }
+
+    static bool reaches_other_pages(const syn::FrontMatter& meta) {
+        return !meta.aliases.empty() || !meta.related.empty() || meta.slug == "index";
+    }
+
+    // A file served as it is (a static file, a gemtext page without front matter) at its path.
+    bool take_out_served_as_is(const Capsule& previous, const BuildState& state, const SourceFile& file) {
+        if (file.name == "index.gmi" || state.warned.contains(file.display)) return false;  // its directory's page
+        std::string path = directory_key(file.rel_dir) + file.name;
+        if (!previous.find(settings_.hostnames.front(), path) || !settled(previous, state, path)) return false;
+        for (const BuildState::ListingPage& page : state.listing_pages)
+            if (page.path == path) return false;
+        gone_paths_.insert(std::move(path));
+        return true;
+    }
+
+    bool bring_in_served_as_is(const Capsule& previous, const BuildState& state, const std::shared_ptr<const SourceFile>& file) {
+        const TextKind kind = text_kind(file->name);
+        if (file->name == "index.gmi") return false;
+        if (kind != TextKind::none) {  // the build checks these and may warn
+            if (gemini::find_invalid_utf8(file->bytes) || syndicated(settings_, file->rel_dir)) return false;
+            if (kind == TextKind::gemtext &&
+                (has_entries_marker(file->bytes) || !syn::stray_entries_markers(file->bytes).empty()))
+                return false;
+        }
+        std::string path = directory_key(file->rel_dir) + file->name;
+        if (!claimable(previous, state, path)) return false;
+        std::shared_ptr<const Response> response;
+        const Response* before = previous.find(settings_.hostnames.front(), path);
+        if (before && gone_paths_.contains(path) && before->body() == file->bytes) {  // read again, the same
+            response = previous.shared_response(path);
+        }
+        if (!response)
+            response = std::make_shared<const Response>(make_response(mime_type_for(file->name, mime_, settings_.lang), file->bytes));
+        new_served_.emplace_back(std::move(path), std::move(response));
+        return true;
+    }
+
+    // Whether a new file may serve `path`: nothing else does (but what goes), no rule or alias
+    // redirects it, it is not gone, and it is settled.
+    bool claimable(const Capsule& previous, const BuildState& state, const std::string& path) {
+        if (path == "/atom.xml" || path.starts_with("/atom/")) return false;
+        if (previous.find(settings_.hostnames.front(), path) && !gone_paths_.contains(path)) return false;
+        if (!new_paths_.insert(path).second) return false;
+        return !previous.redirect_for(path) && !previous.is_gone(path) && settled(previous, state, path);
+    }
+
+    bool take_out(const Capsule& previous, const BuildState& state, const SourceFile& file) {
+        const DocumentProducts* before = previous.document_products(file.display);
+        if (!before) return take_out_served_as_is(previous, state, file);
+        if (before->file->bytes != file.bytes || before->lists_entries || state.warned.contains(file.display))
+            return false;  // one that reaches further
+        const syn::FrontMatter& meta = before->parsed->meta;
+        if (reaches_other_pages(meta)) return false;
+        for (std::string path : {gmi_path_of(file, meta), txt_path_of(file, meta, text_kind(file.name) == TextKind::plain)}) {
+            if (path.empty()) continue;
+            if (!settled(previous, state, path)) return false;
+            gone_paths_.insert(std::move(path));
+        }
+        if (before->feed_entry) {
+            gone_entries_.push_back(before);
+            gone_ids_.insert(before->feed_entry->id);
+        }
+        return true;
+    }
+
+    bool bring_in(const Capsule& previous, const BuildState& state, const std::shared_ptr<const SourceFile>& shared) {
+        const SourceFile& file = *shared;
+        const TextKind kind = text_kind(file.name);
+        if (kind == TextKind::none || !syn::has_front_matter(file.bytes)) return bring_in_served_as_is(previous, state, shared);
+        const bool plain = kind == TextKind::plain;
+        auto made = std::make_shared<DocumentProducts>();
+        try {
+            made->parsed = std::make_shared<const DocumentFile>(
+                parse_document_file(file.bytes, std::string_view(file.name).substr(0, file.name.size() - 4), plain));
+        } catch (const std::exception&) {
+            return false;  // the whole build names the file and line
+        }
+        const DocumentFile& parsed = *made->parsed;
+        const syn::FrontMatter& meta = parsed.meta;
+        if (reaches_other_pages(meta)) return false;
+        if (!plain && (has_entries_marker(parsed.body) || !syn::stray_entries_markers(parsed.body).empty())) return false;
+        NewDocument doc{shared, made, gmi_path_of(file, meta), txt_path_of(file, meta, plain)};
+        for (const std::string* path : {&doc.gmi_path, &doc.txt_path})
+            if (!path->empty() && !claimable(previous, state, *path)) return false;
+        made->file = shared;
+        made->lang = meta.lang.value_or(settings_.lang);
+        made->page = std::make_shared<const Response>(
+            make_response(gemtext_mime(made->lang), plain ? converted_page(parsed, {}, doc.txt_path, made->lang)
+                                                          : syn::expand_entries_marker(parsed.body, {})));
+        if (plain) made->text = std::make_shared<const Response>(make_response(plain_text_mime, parsed.body));
+        if (syndicated(settings_, file.rel_dir)) {
+            make_entry(*made, doc.gmi_path, parsed, plain);
+            const std::string& id = made->feed_entry->id;
+            if ((state.ids.contains(id) && !gone_ids_.contains(id)) || !new_ids_.insert(id).second) return false;
+            new_entries_.push_back(made);
+        }
+        new_docs_.push_back(std::move(doc));
+        return true;
+    }
+
+    // The entries in order and the list with the changes, and the archive months they touch.
+    bool plan(const BuildState& state) {
+        newest_first_ = state.newest_first;
+        list_ = state.list;
+        line_start_ = state.line_start;
+        months_ = state.months;
+        const bool archived = state.newest_first.size() > settings_.feed.max_entries;
+        const auto place = [&](const syn::EntryOrder& order) {
+            return std::lower_bound(newest_first_.begin(), newest_first_.end(), order,
+                                    [](const PlannedEntry& e, const syn::EntryOrder& o) { return e.order < o; });
+        };
+        for (const DocumentProducts* before : gone_entries_) {
+            const auto it = place(before->order);
+            if (it == newest_first_.end() || it->products != before) return false;
+            erase_line(static_cast<std::size_t>(it - newest_first_.begin()));
+            newest_first_.erase(it);
+            if (archived) {
+                const auto month = months_.find(before->month);
+                if (month == months_.end()) return false;
+                if (--month->second == 0) {  // its archive goes, and its neighbours' links change
+                    gone_months_.push_back(month->first);
+                    months_.erase(month);
+                }
+            }
+            touched_months_.insert(before->month);
+        }
+        for (const auto& made : new_entries_) {
+            const auto it = place(made->order);
+            // Sorted by updated first: an entry with the same instant would be next to it.
+            if ((it != newest_first_.end() && it->order.updated == made->order.updated) ||
+                (it != newest_first_.begin() && std::prev(it)->order.updated == made->order.updated))
+                return false;  // the build warns of that
+            insert_line(static_cast<std::size_t>(it - newest_first_.begin()), made->list_line);
+            newest_first_.insert(it, {made->order, made->month, made.get()});
+            if (archived) ++months_[made->month];  // a new month's neighbours' links change
+            touched_months_.insert(made->month);
+        }
+        if ((newest_first_.size() > settings_.feed.max_entries) != archived) return false;  // archives begin or end
+        if (archived) {
+            // The months on either side of one that came or went link to it (or now past it).
+            std::vector<std::string_view> now;
+            for (const auto& [month, entries] : months_) now.push_back(month);
+            for (std::size_t i = 0; i < now.size(); ++i) {
+                const bool came = !state.months.contains(now[i]);
+                if (came && i > 0) touched_months_.insert(now[i - 1]);
+                if (came && i + 1 < now.size()) touched_months_.insert(now[i + 1]);
+            }
+            for (const std::string& gone : gone_months_) {
+                // newest first: the first month older than the one gone, and the one before it
+                const auto older = std::find_if(now.begin(), now.end(), [&](std::string_view m) { return m < gone; });
+                if (older != now.end()) touched_months_.insert(*older);
+                if (older != now.begin()) touched_months_.insert(*std::prev(older));
+            }
+        }
+        return true;
+    }
+
+    void erase_line(std::size_t k) {
+        const std::size_t from = line_start_[k], size = line_start_[k + 1] - from;
+        list_.erase(from, size);
+        line_start_.erase(line_start_.begin() + static_cast<std::ptrdiff_t>(k));
+        for (std::size_t i = k; i < line_start_.size(); ++i) line_start_[i] -= size;
+    }
+
+    void insert_line(std::size_t k, const std::string& line) {
+        const std::size_t at = line_start_[k];
+        list_.insert(at, line);
+        line_start_.insert(line_start_.begin() + static_cast<std::ptrdiff_t>(k), at);
+        for (std::size_t i = k + 1; i < line_start_.size(); ++i) line_start_[i] += line.size();
+    }
+
+    std::shared_ptr<const Capsule> make(const Capsule& previous, const BuildState& before) {
+        auto next = std::make_shared<Capsule>(previous);
+        auto state = std::make_shared<BuildState>();
+        state->inputs = before.inputs;
+        state->mime = before.mime;
+        state->newest_first = std::move(newest_first_);
+        state->list = std::move(list_);
+        state->line_start = std::move(line_start_);
+        state->months = std::move(months_);
+        state->listing_pages = before.listing_pages;
+        state->listing_documents = before.listing_documents;
+        state->related = before.related;
+        state->warned = before.warned;
+        state->ids = before.ids;
+        for (const std::string& id : gone_ids_) state->ids.erase(id);
+        for (const auto& made : new_entries_) state->ids.insert_or_assign(made->feed_entry->id, true);
+        const auto planned = [&](const DocumentProducts& products) {
+            return std::lower_bound(state->newest_first.begin(), state->newest_first.end(), products.order,
+                                    [](const PlannedEntry& e, const syn::EntryOrder& o) { return e.order < o; });
+        };
+
+        for (const auto& file : gone_files_) next->forget_document(file->display);
+        for (const std::string& path : gone_paths_) next->remove(path);
+        for (const NewDocument& doc : new_docs_) {
+            next->add(doc.gmi_path, doc.made->page);
+            if (!doc.txt_path.empty()) next->add(doc.txt_path, doc.made->text);
+        }
+        for (auto& [path, response] : new_served_) next->add(path, std::move(response));
+        // What holds the list: pages without front matter, and documents.
+        for (const BuildState::ListingPage& page : state->listing_pages) {
+            const auto response = std::make_shared<const Response>(
+                make_response(gemtext_mime(settings_.lang), syn::expand_entries_marker(page.file->bytes, state->list)));
+            if (!page.directory.empty()) next->add(page.directory, response);
+            next->add(page.path, response);
+        }
+        for (const std::string& display : state->listing_documents) {
+            const DocumentProducts* old = previous.document_products(display);
+            if (!old) return nullptr;
+            auto made = std::make_shared<DocumentProducts>(*old);
+            made->page = std::make_shared<const Response>(
+                make_response(gemtext_mime(made->lang), syn::expand_entries_marker(made->parsed->body, state->list)));
+            const syn::FrontMatter& meta = made->parsed->meta;
+            if (meta.slug == "index") next->add(directory_key(made->file->rel_dir), made->page);
+            next->add(gmi_path_of(*made->file, meta), made->page);
+            if (made->feed_entry) {
+                const auto it = planned(*made);
+                if (it == state->newest_first.end() || it->products != old) return nullptr;
+                *it = {made->order, made->month, made.get()};
+            }
+            next->remember_document(display, std::move(made));
+        }
+        // Each host's feed: its subscription document and the archive months the change is in.
+        const std::size_t count = state->newest_first.size();
+        const bool archived = count > settings_.feed.max_entries;
+        std::vector<std::string_view> months;
+        for (const auto& [month, entries] : state->months) months.push_back(month);
+        for (const std::string& host : settings_.hostnames) {
+            syn::FeedInfo feed = feed_info(settings_);
+            feed.base_url = gemini::base_url(host, settings_.public_port);
+            const auto made_for = std::make_shared<const std::string>(entry_settings(feed));
+            for (const auto& made : new_entries_)
+                made->entries.emplace_back(made_for, std::make_shared<const std::string>(syn::write_entry(feed, *made->feed_entry)));
+            const auto written = [&](const PlannedEntry& e) -> std::shared_ptr<const std::string> {
+                for (const auto& [settings, xml] : e.products->entries)
+                    if (*settings == *made_for) return xml;
+                return nullptr;
+            };
+            const auto put = [&](const std::string& path, const syn::FeedInfo& info, const std::vector<const PlannedEntry*>& in) {
+                std::vector<std::shared_ptr<const std::string>> entries;
+                entries.reserve(in.size());
+                for (const PlannedEntry* e : in) {
+                    entries.push_back(written(*e));
+                    if (!entries.back()) return false;
+                }
+                const std::string key = host + ' ' + path;
+                auto made = make_feed_document(info, std::move(entries), in.empty() ? nullptr : &in.front()->products->feed_entry->updated,
+                                               previous.feed_document(key), false);
+                next->add_for_host(host, path, made->response);
+                next->remember_feed_document(key, std::move(made));
+                return true;
+            };
+            std::vector<const PlannedEntry*> in;
+            for (std::size_t k = 0; k < std::min<std::size_t>(count, settings_.feed.max_entries); ++k)
+                in.push_back(&state->newest_first[k]);
+            if (!put("/atom.xml", subscription_info(feed, months.empty() ? std::string_view() : months.front()), in))
+                return nullptr;
+            if (!archived) continue;
+            for (std::size_t i = 0; i < months.size(); ++i) {
+                if (!touched_months_.contains(months[i])) continue;
+                in.clear();
+                for (const PlannedEntry& e : state->newest_first)
+                    if (e.month == months[i]) in.push_back(&e);
+                const syn::FeedInfo archive = archive_info(feed, months, i);
+                if (!put(archive.self_path, archive, in)) return nullptr;
+            }
+        }
+        for (const std::string& month : gone_months_) {
+            if (state->months.contains(month)) continue;  // it came back
+            const std::string path = syn::archive_path(month);
+            next->remove(path);
+            for (const std::string& host : settings_.hostnames) next->forget_feed_document(host + ' ' + path);
+        }
+        for (NewDocument& doc : new_docs_) next->remember_document(doc.file->display, std::move(doc.made));
+        next->set_entry_count(std::min<std::size_t>(count, settings_.feed.max_entries));
+        next->set_source(settings_.source);
+        next->set_build_state(std::move(state));
+        return next;
+    }
+
+    struct NewDocument {
+        std::shared_ptr<const SourceFile> file;
+        std::shared_ptr<DocumentProducts> made;
+        std::string gmi_path, txt_path;
+    };
+
+    const SourceTree& tree_;
+    const MimeTable& mime_;
+    const BuildSettings& settings_;
+    std::vector<std::shared_ptr<const SourceFile>> gone_files_, new_files_;
+    std::unordered_set<std::string> gone_paths_, new_paths_, gone_ids_, new_ids_;
+    std::vector<const DocumentProducts*> gone_entries_;
+    std::vector<std::shared_ptr<DocumentProducts>> new_entries_;
+    std::vector<NewDocument> new_docs_;
+    std::vector<std::pair<std::string, std::shared_ptr<const Response>>> new_served_;  // files served as they are
+    std::vector<PlannedEntry> newest_first_;
+    std::string list_;
+    std::vector<std::size_t> line_start_;
+    std::map<std::string, std::size_t, std::greater<>> months_;
+    std::unordered_set<std::string_view> touched_months_;
+    std::vector<std::string> gone_months_;  // archive months whose last entry went
 };
 
 }  // namespace
@@ -764,6 +1238,8 @@ BuildSettings build_settings(const config::HostSettings& host, const config::Con
 
 std::shared_ptr<const Capsule> build_capsule(const SourceTree& tree, const MimeTable& mime,
                                              const BuildSettings& settings) {
+    if (settings.previous)
+        if (auto patched = Patch(tree, mime, settings).run()) return patched;
     return Builder(mime, settings).run(tree);
 }
 

@@ -4,9 +4,12 @@
 /// clock: the same tree and settings always give the same bytes.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "capsule/capsule.hpp"
@@ -68,6 +71,7 @@ struct DocumentProducts {
     std::shared_ptr<const Response> text;  // a plain document's text/plain original, else null
     std::shared_ptr<const syndication::Entry> feed_entry;  // feed entries only, else null
     syndication::EntryOrder order;  // feed entries: feed_entry's place in the feed's order (viewing its path)
+    std::string month;              // feed entries: its archive month (syndication::archive_month)
     std::string list_line;  // its line in the gemsub list (syndication::gemsub_line)
     /// Its Atom <entry> as written for each feed that carries it, by what of the feed the XML
     /// depends on (see syndication::write_entry: authority, language, base and mirror URLs).
@@ -82,6 +86,37 @@ struct FeedDocumentProducts {
     std::vector<std::shared_ptr<const std::string>> entries;
     std::shared_ptr<const Response> response;  // a host's feed: the Gemini response
     std::shared_ptr<const std::string> file;   // the web mirror's: the file
+};
+
+/// A feed entry in the feed's order, as a build leaves it for the next.
+struct PlannedEntry {
+    syndication::EntryOrder order;     // products->order
+    std::string_view month;            // products->month
+    const DocumentProducts* products;  // held by the capsule's documents
+};
+
+/// What a build (without [web]) knew of the whole tree, kept in its capsule so that the next
+/// build, when only documents changed and nothing about them reaches other pages but the lists
+/// and feeds, can patch that capsule instead of building everything: the settings and MIME
+/// types it was built with, the entries in order, the gemsub list, and what a change must not
+/// touch for a patch to give what a whole build gives (see build.cpp).
+struct BuildState {
+    BuildSettings inputs;  // as given, without previous and source
+    std::shared_ptr<const MimeTable> mime;
+    std::vector<PlannedEntry> newest_first;
+    std::string list;                     // the gemsub list
+    std::vector<std::size_t> line_start;  // where entry k's line of the list starts; one more at the end
+    std::map<std::string, std::size_t, std::greater<>> months;  // archive months, newest first: their entries
+    struct ListingPage {
+        std::string path;
+        std::string directory;  // "/dir/" when it is that directory's index.gmi
+        std::shared_ptr<const SourceFile> file;
+    };
+    std::vector<ListingPage> listing_pages;     // gemtext files without front matter holding the list
+    std::vector<std::string> listing_documents;  // documents holding it, by display
+    std::unordered_set<std::string> related;    // every path a document's related links name
+    std::unordered_set<std::string> warned;     // every file a warning names, by display
+    ShardedMap<bool> ids;                       // every feed entry's id
 };
 
 /// One document file's own checks, exactly as the build makes them: valid UTF-8, XML 1.0

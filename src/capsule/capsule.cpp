@@ -24,8 +24,13 @@ const Response* Capsule::find(std::string_view host, std::string_view path) cons
     if (const auto h = per_host_.find(host); h != per_host_.end()) {
         if (const auto it = h->second.find(key); it != h->second.end()) return it->second.get();
     }
-    if (const auto it = shared_.find(key); it != shared_.end()) return it->second.get();
-    return nullptr;
+    const auto* shared = shared_.find(key);
+    return shared ? shared->get() : nullptr;
+}
+
+std::shared_ptr<const Response> Capsule::shared_response(const std::string& path) const {
+    const auto* shared = shared_.find(path);
+    return shared ? *shared : nullptr;
 }
 
 bool Capsule::is_directory(std::string_view path) const {
@@ -34,7 +39,7 @@ bool Capsule::is_directory(std::string_view path) const {
 
 std::map<std::string, std::string> Capsule::describe() const {
     std::map<std::string, std::string> out;
-    for (const auto& [path, r] : shared_) out.emplace("* " + path, r->bytes);
+    shared_.for_each([&](const std::string& path, const auto& r) { out.emplace("* " + path, r->bytes); });
     for (const auto& [host, responses] : per_host_)
         for (const auto& [path, r] : responses) out.emplace(host + " " + path, r->bytes);
     for (const auto& [path, yes] : directories_) out.emplace("directory " + path, yes ? "1" : "0");
@@ -60,6 +65,11 @@ void Capsule::add(std::string path, std::shared_ptr<const Response> response) {
 
 void Capsule::add_for_host(const std::string& host, std::string path, std::shared_ptr<const Response> response) {
     per_host_[host].insert_or_assign(std::move(path), std::move(response));
+}
+
+void Capsule::remove(const std::string& path) {
+    shared_.erase(path);
+    for (auto& [host, responses] : per_host_) responses.erase(path);
 }
 
 void Capsule::add_directory(std::string path_without_slash) {
@@ -119,8 +129,8 @@ void Capsule::remember_document(std::string display, std::shared_ptr<const Docum
 }
 
 const DocumentProducts* Capsule::document_products(const std::string& display) const {
-    const auto it = documents_.find(display);
-    return it == documents_.end() ? nullptr : it->second.get();
+    const auto* products = documents_.find(display);
+    return products ? products->get() : nullptr;
 }
 
 void Capsule::remember_feed_document(std::string key, std::shared_ptr<const FeedDocumentProducts> products) {

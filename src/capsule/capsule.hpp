@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "capsule/sharded_map.hpp"
 #include "config/config.hpp"
 
 namespace kapsel::capsule {
@@ -60,15 +61,19 @@ struct MirrorPageSource {
 struct SourceTree;        // source_tree.hpp
 struct DocumentProducts;      // build.hpp
 struct FeedDocumentProducts;  // build.hpp
+struct BuildState;            // build.hpp
 
 /// Everything servable, built once per load. Immutable after loading; shared between
-/// threads through std::shared_ptr<const Capsule>.
+/// threads through std::shared_ptr<const Capsule>. A copy shares the large tables with the
+/// original (ShardedMap) and is changed where a reload changed something (build.cpp's patch).
 class Capsule {
 public:
     /// The response for a normalised, decoded path ("/", "/notes/", "/a.gmi"), for a served
     /// host (lower case). Directories are keyed with their trailing slash and answer with
     /// their index.gmi. nullptr when nothing is there.
     const Response* find(std::string_view host, std::string_view path) const;
+    /// The response for `path` shared by every host, as held (null when there is none).
+    std::shared_ptr<const Response> shared_response(const std::string& path) const;
 
     /// True when `path` (without trailing slash) names a directory, so "/dir" → 31 "/dir/".
     bool is_directory(std::string_view path) const;
@@ -95,6 +100,9 @@ public:
     const DocumentProducts* document_products(const std::string& display) const;
     /// And each feed document as written, by "HOST PATH" (the mirror's by "web PATH").
     const FeedDocumentProducts* feed_document(const std::string& key) const;
+    /// What the build knew of the whole tree, for the next build to patch this capsule with
+    /// (null when it cannot: see build.cpp).
+    const std::shared_ptr<const BuildState>& build_state() const { return build_state_; }
 
     /// Every prebuilt response and every other answer the capsule gives, written out line by
     /// line in a fixed order ("HOST PATH" and the response's bytes; directories, redirects,
@@ -106,12 +114,13 @@ public:
     std::size_t entry_count() const { return entry_count_; }
 
     // Building (used by the loader and by tests).
-    void reserve(std::size_t responses) { shared_.reserve(responses); }
     void add(std::string path, Response response);
     /// The same response shared, not copied: by two paths ("/dir/" and "/dir/index.gmi"), or by
     /// this capsule and the previous one when it did not change.
     void add(std::string path, std::shared_ptr<const Response> response);
     void add_for_host(const std::string& host, std::string path, std::shared_ptr<const Response> response);
+    /// `path` served no more (for every host).
+    void remove(const std::string& path);
     void add_directory(std::string path_without_slash);
     void set_entry_count(std::size_t n) { entry_count_ = n; }
     /// `from` ending in "/" is a prefix rule.
@@ -125,9 +134,12 @@ public:
     void set_source(std::shared_ptr<const SourceTree> tree) { source_ = std::move(tree); }
     void remember_document(std::string display, std::shared_ptr<const DocumentProducts> products);
     void remember_feed_document(std::string key, std::shared_ptr<const FeedDocumentProducts> products);
+    void forget_document(const std::string& display) { documents_.erase(display); }
+    void forget_feed_document(const std::string& key) { feed_documents_.erase(key); }
+    void set_build_state(std::shared_ptr<const BuildState> state) { build_state_ = std::move(state); }
 
 private:
-    std::unordered_map<std::string, std::shared_ptr<const Response>> shared_;
+    ShardedMap<std::shared_ptr<const Response>> shared_;
     std::map<std::string, std::unordered_map<std::string, std::shared_ptr<const Response>>, std::less<>> per_host_;
     std::unordered_map<std::string, bool> directories_;
     std::unordered_map<std::string, Redirect> redirects_;
@@ -140,8 +152,9 @@ private:
     std::vector<std::string> warnings_;
     std::size_t entry_count_ = 0;
     std::shared_ptr<const SourceTree> source_;
-    std::unordered_map<std::string, std::shared_ptr<const DocumentProducts>> documents_;
+    ShardedMap<std::shared_ptr<const DocumentProducts>> documents_;
     std::unordered_map<std::string, std::shared_ptr<const FeedDocumentProducts>> feed_documents_;
+    std::shared_ptr<const BuildState> build_state_;
 };
 
 /// A change to one host's capsule that is not on disk yet: an upload, built before it is

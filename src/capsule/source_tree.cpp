@@ -19,6 +19,27 @@
 #include "syndication/document_error.hpp"
 
 namespace kapsel::capsule {
+
+bool walk_order_less(std::string_view a_dir, std::string_view a_name, std::string_view b_dir, std::string_view b_name) {
+    const auto next = [](std::string_view& dir, std::string_view name, bool& done) {
+        if (done) return std::string_view();
+        if (dir.empty()) {
+            done = true;
+            return name;
+        }
+        const std::size_t slash = dir.find('/');
+        const std::string_view part = dir.substr(0, slash);
+        dir = slash == std::string_view::npos ? std::string_view() : dir.substr(slash + 1);
+        return part;
+    };
+    bool a_done = false, b_done = false;
+    for (;;) {
+        if (a_done || b_done) return a_done && !b_done;
+        const std::string_view a = next(a_dir, a_name, a_done), b = next(b_dir, b_name, b_done);
+        if (a != b) return a < b;
+    }
+}
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -94,28 +115,6 @@ std::string error_text(int error) { return std::system_category().message(error)
 std::string join(const std::string& dir, const std::string& name) {
     if (dir.empty() || dir.back() == '/') return dir + name;
     return dir + '/' + name;
-}
-
-// The walk's order (depth first, each directory's entries sorted by name): the order of the
-// paths' components ("a/b" then the name) compared one by one.
-bool walk_order_less(std::string_view a_dir, std::string_view a_name, std::string_view b_dir, std::string_view b_name) {
-    const auto next = [](std::string_view& dir, std::string_view name, bool& done) {
-        if (done) return std::string_view();
-        if (dir.empty()) {
-            done = true;
-            return name;
-        }
-        const std::size_t slash = dir.find('/');
-        const std::string_view part = dir.substr(0, slash);
-        dir = slash == std::string_view::npos ? std::string_view() : dir.substr(slash + 1);
-        return part;
-    };
-    bool a_done = false, b_done = false;
-    for (;;) {
-        if (a_done || b_done) return a_done && !b_done;
-        const std::string_view a = next(a_dir, a_name, a_done), b = next(b_dir, b_name, b_done);
-        if (a != b) return a < b;
-    }
 }
 
 class TreeReader {

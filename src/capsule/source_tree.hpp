@@ -50,6 +50,10 @@ enum class TextKind { none, gemtext, plain };
 TextKind text_kind(std::string_view name);
 inline bool is_textual(std::string_view name) { return text_kind(name) != TextKind::none; }
 
+/// Whether the file a_dir/a_name comes before b_dir/b_name in a SourceTree's order (depth
+/// first, each directory's entries sorted by name: the paths' components compared one by one).
+bool walk_order_less(std::string_view a_dir, std::string_view a_name, std::string_view b_dir, std::string_view b_name);
+
 /// Whether a file whose stamp is `now`, read before as `before` in a walk that began at
 /// `read_started_ns`, may keep the bytes read then instead of being read again. Pure. Only when
 /// the stamps are equal and known, and the file's last change (ctime, which no one can set) lies

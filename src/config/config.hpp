@@ -34,6 +34,7 @@ private:
 struct Position {
     int line = 0;
     int column = 0;
+    friend bool operator==(const Position&, const Position&) = default;
 };
 
 /// Whether a listener expects a PROXY protocol header (HAProxy's) before the TLS handshake.
@@ -99,6 +100,7 @@ struct FeedSettings {
     /// Aggregators told of every change to the feed's entries: "gemini://host/submit" URLs,
     /// each sent one request with the feed's URL as its query.
     std::vector<std::string> notify;
+    friend bool operator==(const FeedSettings&, const FeedSettings&) = default;
 };
 
 /// A path that is no page: [[redirect]] (30 or 31 elsewhere) and [[gone]] (52). A `from` or
@@ -109,10 +111,12 @@ struct RedirectRule {
     std::string to;         // a capsule path, or a gemini:// URL (another capsule)
     bool permanent = true;  // 31; false: 30
     Position where;         // the table's position, for the build's messages
+    friend bool operator==(const RedirectRule&, const RedirectRule&) = default;
 };
 struct GoneRule {
     std::string path;
     Position where;
+    friend bool operator==(const GoneRule&, const GoneRule&) = default;
 };
 
 /// The static web mirror: HTML pages, the plain texts and https feeds written for HTTP
@@ -120,6 +124,7 @@ struct GoneRule {
 struct WebSettings {
     std::filesystem::path export_dir;  // absolute; never inside a capsule
     std::string base_url;              // "https://kapsel.example/", ending in "/"
+    friend bool operator==(const WebSettings&, const WebSettings&) = default;
 };
 
 /// Why `export_dir` cannot hold the web mirror of the capsule at `capsule_root` configured in
