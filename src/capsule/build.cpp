@@ -7,6 +7,7 @@
 #include "capsule/build.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <set>
 #include <string>
@@ -40,6 +41,15 @@ Response make_response(std::string_view mime, std::string_view body) {
     r.bytes = gemini::response_header(gemini::Status::success, mime);
     r.header_size = r.bytes.size();
     r.bytes.append(body);
+    return r;
+}
+
+// A page that holds the list: `gemtext` with its {{ entries }} lines replaced by `list`.
+Response listing_response(std::string_view mime, std::string_view gemtext, std::string_view list) {
+    Response r;
+    r.bytes = gemini::response_header(gemini::Status::success, mime);
+    r.header_size = r.bytes.size();
+    syn::append_expanded(r.bytes, gemtext, list);
     return r;
 }
 
@@ -184,6 +194,13 @@ std::shared_ptr<const FeedDocumentProducts> make_feed_document(const syn::FeedIn
         made->response = std::make_shared<const Response>(std::move(r));
     }
     return made;
+}
+
+// An archive month's bytes as one number: months compared in one step ("YYYY-MM" is 7 bytes).
+std::uint64_t month_key(std::string_view month) {
+    std::uint64_t key = 0;
+    std::memcpy(&key, month.data(), std::min<std::size_t>(month.size(), sizeof key));
+    return key;
 }
 
 /// A file with front matter, parsed and waiting for the whole tree to be known.
@@ -466,8 +483,7 @@ private:
             }
         }
         for (const ListingPage& page : listing_pages_) {
-            const std::string gemtext = syn::expand_entries_marker(page.file->bytes, list);  // (as Patch does)
-            const Response response = make_response(gemtext_mime(settings_.lang), gemtext);
+            const Response response = listing_response(gemtext_mime(settings_.lang), page.file->bytes, list);
             if (!page.directory.empty()) capsule_->add(page.directory, response);
             capsule_->add(page.path, response);
             if (settings_.web)
@@ -758,7 +774,7 @@ private:
         state->mime = std::make_shared<const MimeTable>(mime_);
         state->newest_first.reserve(plan.newest_first.size());
         for (const Document* doc : plan.newest_first)
-            state->newest_first.push_back({doc->made->order, doc->made->month, doc->made.get()});
+            state->newest_first.push_back(planned_entry(*doc->made));
         state->list = std::move(list);
         state->line_start = std::move(line_start);
         for (const auto& [month, indices] : plan.months) state->months.emplace(month, indices.size());
@@ -1003,9 +1019,15 @@ private:
 
     // The entries in order and the list with the changes, and the archive months they touch.
     bool plan(const BuildState& state) {
-        newest_first_ = state.newest_first;
-        list_ = state.list;
-        line_start_ = state.line_start;
+        // Copies with room for what comes, so that inserting does not copy them again.
+        std::size_t new_lines = 0;
+        for (const auto& made : new_entries_) new_lines += made->list_line.size();
+        newest_first_.reserve(state.newest_first.size() + new_entries_.size());
+        newest_first_.assign(state.newest_first.begin(), state.newest_first.end());
+        list_.reserve(state.list.size() + new_lines);
+        list_.assign(state.list);
+        line_start_.reserve(state.line_start.size() + new_entries_.size());
+        line_start_.assign(state.line_start.begin(), state.line_start.end());
         months_ = state.months;
         const bool archived = state.newest_first.size() > settings_.feed.max_entries;
         const auto place = [&](const syn::EntryOrder& order) {
@@ -1034,7 +1056,7 @@ private:
                 (it != newest_first_.begin() && std::prev(it)->order.updated == made->order.updated))
                 return false;  // the build warns of that
             insert_line(static_cast<std::size_t>(it - newest_first_.begin()), made->list_line);
-            newest_first_.insert(it, {made->order, made->month, made.get()});
+            newest_first_.insert(it, planned_entry(*made));
             if (archived) ++months_[made->month];  // a new month's neighbours' links change
             touched_months_.insert(made->month);
         }
@@ -1103,7 +1125,7 @@ private:
         // What holds the list: pages without front matter, and documents.
         for (const BuildState::ListingPage& page : state->listing_pages) {
             const auto response = std::make_shared<const Response>(
-                make_response(gemtext_mime(settings_.lang), syn::expand_entries_marker(page.file->bytes, state->list)));
+                listing_response(gemtext_mime(settings_.lang), page.file->bytes, state->list));
             if (!page.directory.empty()) next->add(page.directory, response);
             next->add(page.path, response);
         }
@@ -1111,15 +1133,14 @@ private:
             const DocumentProducts* old = previous.document_products(display);
             if (!old) return nullptr;
             auto made = std::make_shared<DocumentProducts>(*old);
-            made->page = std::make_shared<const Response>(
-                make_response(gemtext_mime(made->lang), syn::expand_entries_marker(made->parsed->body, state->list)));
+            made->page = std::make_shared<const Response>(listing_response(gemtext_mime(made->lang), made->parsed->body, state->list));
             const syn::FrontMatter& meta = made->parsed->meta;
             if (meta.slug == "index") next->add(directory_key(made->file->rel_dir), made->page);
             next->add(gmi_path_of(*made->file, meta), made->page);
             if (made->feed_entry) {
                 const auto it = planned(*made);
                 if (it == state->newest_first.end() || it->products != old) return nullptr;
-                *it = {made->order, made->month, made.get()};
+                *it = planned_entry(*made);
             }
             next->remember_document(display, std::move(made));
         }
@@ -1128,6 +1149,17 @@ private:
         const bool archived = count > settings_.feed.max_entries;
         std::vector<std::string_view> months;
         for (const auto& [month, entries] : state->months) months.push_back(month);
+        // The archive months the change is in (or next to), with their entries, newest first.
+        std::vector<std::pair<std::size_t, std::vector<const PlannedEntry*>>> touched;
+        if (archived) {
+            for (std::size_t i = 0; i < months.size(); ++i) {
+                if (!touched_months_.contains(months[i])) continue;
+                const std::uint64_t key = month_key(months[i]);
+                auto& [index, in] = touched.emplace_back(i, std::vector<const PlannedEntry*>());
+                for (const PlannedEntry& e : state->newest_first)
+                    if (e.month_key == key) in.push_back(&e);
+            }
+        }
         for (const std::string& host : settings_.hostnames) {
             syn::FeedInfo feed = feed_info(settings_);
             feed.base_url = gemini::base_url(host, settings_.public_port);
@@ -1158,14 +1190,9 @@ private:
                 in.push_back(&state->newest_first[k]);
             if (!put("/atom.xml", subscription_info(feed, months.empty() ? std::string_view() : months.front()), in))
                 return nullptr;
-            if (!archived) continue;
-            for (std::size_t i = 0; i < months.size(); ++i) {
-                if (!touched_months_.contains(months[i])) continue;
-                in.clear();
-                for (const PlannedEntry& e : state->newest_first)
-                    if (e.month == months[i]) in.push_back(&e);
+            for (const auto& [i, entries] : touched) {
                 const syn::FeedInfo archive = archive_info(feed, months, i);
-                if (!put(archive.self_path, archive, in)) return nullptr;
+                if (!put(archive.self_path, archive, entries)) return nullptr;
             }
         }
         for (const std::string& month : gone_months_) {
@@ -1205,6 +1232,10 @@ private:
 };
 
 }  // namespace
+
+PlannedEntry planned_entry(const DocumentProducts& products) {
+    return {products.order, products.month, month_key(products.month), &products};
+}
 
 DocumentFile parse_document_file(std::string_view bytes, std::string_view stem, bool plain) {
     if (const auto bad = gemini::find_invalid_utf8(bytes))

@@ -31,8 +31,8 @@ SourceTree read_tree(const config::HostSettings& host, const SourceTree* previou
 std::shared_ptr<const Capsule> load_capsule(const config::HostSettings& host, const config::Config& config,
                                             const HostEdit* edit, std::shared_ptr<const Capsule> previous,
                                             const DiskChanges* changes) {
-    auto tree = std::make_shared<SourceTree>(
-        read_tree(host, previous && previous->source() ? previous->source().get() : nullptr, changes));
+    const std::shared_ptr<const SourceTree> before = previous ? previous->source() : nullptr;
+    auto tree = std::make_shared<SourceTree>(read_tree(host, before.get(), changes));
     BuildSettings settings = build_settings(host, config);
     settings.previous = std::move(previous);
     settings.deleted = read_deleted_paths(host.titan.state_file);
@@ -45,8 +45,19 @@ std::shared_ptr<const Capsule> load_capsule(const config::HostSettings& host, co
     // The capsule keeps the tree for the next load, but not the bytes of images, audio and
     // other static files: its responses already hold them, and a second copy would double a
     // media-heavy capsule's memory. Such files are read again at the next load (their stamp
-    // cleared); documents and gemtext pages, small and parsed, keep theirs.
+    // cleared); documents and gemtext pages, small and parsed, keep theirs. The previous tree's
+    // files, met again in the same order, are as it left them: only the others are looked at.
+    std::size_t j = 0;
     for (auto& f : tree->files) {
+        if (before) {
+            const auto& then = before->files;
+            while (j < then.size() && then[j] != f && walk_order_less(then[j]->rel_dir, then[j]->name, f->rel_dir, f->name))
+                ++j;  // gone from the tree
+            if (j < then.size() && then[j] == f) {
+                ++j;
+                continue;
+            }
+        }
         if (is_textual(f->name) || (f->bytes.empty() && f->stamp == FileStamp{})) continue;
         f = std::make_shared<const SourceFile>(SourceFile{f->rel_dir, f->name, f->display, {}, {}});
     }

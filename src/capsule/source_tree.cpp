@@ -170,9 +170,16 @@ private:
         const std::string rel_dir = slash == std::string::npos ? std::string() : path.substr(0, slash);
         const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
         const std::string below = path + "/";
-        std::erase_if(tree_.files, [&](const auto& f) {
-            return (f->rel_dir == rel_dir && f->name == name) || f->rel_dir == path || f->rel_dir.starts_with(below);
+        // What it held there: in the walk's order, the file itself and everything below it come
+        // together, from where the file would be.
+        const auto first = std::lower_bound(tree_.files.begin(), tree_.files.end(), 0, [&](const auto& f, int) {
+            return walk_order_less(f->rel_dir, f->name, rel_dir, name);
         });
+        auto last = first;
+        while (last != tree_.files.end() && (((*last)->rel_dir == rel_dir && (*last)->name == name) ||
+                                             (*last)->rel_dir == path || (*last)->rel_dir.starts_with(below)))
+            ++last;
+        tree_.files.erase(first, last);
         std::erase_if(tree_.directories, [&](const std::string& d) {
             return std::string_view(d).substr(1) == path || std::string_view(d).substr(1).starts_with(below);
         });

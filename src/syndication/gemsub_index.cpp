@@ -11,12 +11,16 @@ std::string gemsub_line(const Entry& entry) {
 
 std::string expand_entries_marker(std::string_view gemtext, std::string_view list) {
     std::string out;
-    out.reserve(gemtext.size() + list.size());
+    append_expanded(out, gemtext, list);
+    return out;
+}
+
+void append_expanded(std::string& out, std::string_view gemtext, std::string_view list) {
+    out.reserve(out.size() + gemtext.size() + list.size());
     for (const text::Line& line : text::Lines(gemtext)) {
         if (line.content == entries_marker) out += list;
         else out += line.with_ending;
     }
-    return out;
 }
 
 namespace {

@@ -19,6 +19,8 @@ std::string gemsub_line(const Entry& entry);
 /// `gemtext` with every line that is exactly `{{ entries }}` replaced by `list`
 /// (which ends in a newline, or is empty).
 std::string expand_entries_marker(std::string_view gemtext, std::string_view list);
+/// The same, appended to `out` (a caller that puts a header in front writes one buffer).
+void append_expanded(std::string& out, std::string_view gemtext, std::string_view list);
 
 /// The lines (1-based) that look like the marker but are not exactly it, so they are served as
 /// written: "{{entries}}", " {{ entries }}", "text {{ entries }}". Lines inside a preformatted
