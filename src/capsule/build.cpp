@@ -203,6 +203,9 @@ std::uint64_t month_key(std::string_view month) {
     return key;
 }
 
+// A static file as the loader keeps it in the tree, without its bytes (load.cpp).
+bool is_stripped(const SourceFile& file) { return file.bytes.empty() && file.stamp == FileStamp{}; }
+
 /// A file with front matter, parsed and waiting for the whole tree to be known.
 struct Document {
     const std::string& display() const { return file->display; }  // the file as messages name it
@@ -296,12 +299,23 @@ private:
             listing_pages_.push_back({path, name == "index.gmi" ? url_dir : std::string(), shared});
             return;
         }
-        Response response = make_response(mime_type_for(name, mime_, settings_.lang), file.bytes);
-        if (name == "index.gmi") capsule_->add(url_dir, response);
-        capsule_->add(path, std::move(response));
+        const std::string mime = mime_type_for(name, mime_, settings_.lang);
+        if (is_stripped(file)) {
+            // The tree kept no copy of its bytes (load.cpp): they are the previous capsule's
+            // response's, whose file this is (nothing else leaves a file without bytes and stamp).
+            auto before = settings_.previous ? settings_.previous->shared_response(path) : nullptr;
+            if (!before) throw SourceError(file.display, 0, "its bytes were not kept from the last load; send SIGHUP");
+            if (std::string_view(before->bytes).substr(0, before->header_size) != gemini::response_header(gemini::Status::success, mime))
+                before = std::make_shared<const Response>(make_response(mime, before->body()));
+            capsule_->add(path, std::move(before));
+        } else {
+            Response response = make_response(mime, file.bytes);
+            if (name == "index.gmi") capsule_->add(url_dir, response);
+            capsule_->add(path, std::move(response));
+        }
         if (settings_.web) {
             if (gemtext) pages_.push_back({name == "index.gmi" ? url_dir : path, served_body(path), settings_.lang, ""});
-            else statics_.emplace_back(path, &file);
+            else statics_.emplace_back(path, served_body(path));
         }
     }
 
@@ -757,7 +771,7 @@ private:
             if (same) add(path.substr(1), std::move(same), path);
             else add(path.substr(1), std::string(body), path);
         }
-        for (const auto& [path, file] : statics_) add(path.substr(1), file->bytes, path);
+        for (const auto& [path, body] : statics_) add(path.substr(1), std::string(body), path);
         for (const auto& [path, xml] : mirror_feeds_) add(path.substr(1), xml, path);
         for (const MirrorRedirect& r : mirror_redirects_) {
             const std::string target = gemini::absolute_url(web.base_url, "/" + mirror_file(r.to));
@@ -818,7 +832,7 @@ private:
     // For the mirror (with [web] only).
     std::vector<Page> pages_;
     std::vector<std::pair<std::string, std::string_view>> texts_;  // a plain document's .txt path → its text
-    std::vector<std::pair<std::string, const SourceFile*>> statics_;
+    std::vector<std::pair<std::string, std::string_view>> statics_;  // a static file's path → its bytes (served)
     std::vector<std::pair<std::string, std::shared_ptr<const std::string>>> mirror_feeds_;
     struct MirrorRedirect {
         std::string from, to, lang, title;
@@ -854,7 +868,8 @@ public:
         if (!settings_.previous || settings_.web || settings_.hostnames.empty()) return nullptr;
         const Capsule& previous = *settings_.previous;
         const BuildState* state = previous.build_state().get();
-        if (!state || !previous.source() || !same_inputs(state->inputs, settings_) || *state->mime != mime_ ||
+        if (!state || !previous.source() || previous.source()->root_display != tree_.root_display ||
+            !same_inputs(state->inputs, settings_) || *state->mime != mime_ ||
             previous.source()->directories != tree_.directories || !find_changes(*previous.source()))
             return nullptr;
         for (const auto& file : gone_files_)
@@ -900,9 +915,6 @@ private:
         return true;
     }
 
-    // A static file as the loader keeps it in the tree, without its bytes (load.cpp).
-    static bool is_stripped(const SourceFile& file) { return file.bytes.empty() && file.stamp == FileStamp{}; }
-
     // Whether a document's path can come or go without reaching anything but the lists and feeds:
     // no related link names it, no deleted path is it, and no [[redirect]] leads to it (or to a
     // prefix above it that is no directory, which a directory keeps served).
@@ -941,15 +953,13 @@ private:
                 (has_entries_marker(file->bytes) || !syn::stray_entries_markers(file->bytes).empty()))
                 return false;
         }
+        if (is_stripped(*file)) return false;  // the whole build takes its bytes from the previous capsule
         std::string path = directory_key(file->rel_dir) + file->name;
         if (!claimable(previous, state, path)) return false;
-        std::shared_ptr<const Response> response;
-        const Response* before = previous.find(settings_.hostnames.front(), path);
-        if (before && gone_paths_.contains(path) && before->body() == file->bytes) {  // read again, the same
-            response = previous.shared_response(path);
-        }
-        if (!response)
-            response = std::make_shared<const Response>(make_response(mime_type_for(file->name, mime_, settings_.lang), file->bytes));
+        auto response = std::make_shared<const Response>(make_response(mime_type_for(file->name, mime_, settings_.lang), file->bytes));
+        if (gone_paths_.contains(path))
+            if (auto before = previous.shared_response(path); before && before->bytes == response->bytes)
+                response = std::move(before);  // read again, the same: shared, as it was
         new_served_.emplace_back(std::move(path), std::move(response));
         return true;
     }

@@ -207,6 +207,34 @@ class Watch(unittest.TestCase):
             self.assertFalse([line for line in server.lines_since(mark) if "reload failed" in line])
             self.assertEqual(len([line for line in server.lines_since(mark) if "a file changed: reloading" in line]), 1)
 
+    def test_an_image_is_served_whole_after_every_kind_of_reload(self):
+        # The tree a reload keeps holds no copy of an image's bytes (its response does): a
+        # reload that reads only what changed must still serve the image whole, whether it
+        # builds the capsule anew (the start page edited) or patches it (an article added).
+        image = bytes(range(256)) * 40
+        with KapselServer(capsule=SHIPPED_CAPSULE, extra_toml=shipped_feed_section()) as server:
+            server.wait_for_log(r"watching .* for changes")
+            steps = [
+                ("an image added", os.path.join("media", "bild.png"), image),
+                ("an article added", os.path.join("artiklar", "ny.txt"), Reload.NEW_ARTICLE.encode()),
+                ("the start page edited", "index.gmi", None),
+                ("a note added", os.path.join("anteckningar", "ny-not.gmi"), b"# Ny not\n"),
+            ]
+            for what, rel, content in steps:
+                mark = server.mark()
+                path = os.path.join(server.capsule, rel)
+                if content is None:
+                    with open(path, "ab") as f:
+                        f.write("\nEn rad till på startsidan.\n".encode())
+                else:
+                    os.makedirs(os.path.dirname(path), exist_ok=True)
+                    with open(path, "wb") as f:
+                        f.write(content)
+                server.wait_for_log(r"reloaded: ", since=mark)
+                r = request(server.port, server.url("/media/bild.png"))
+                self.assertEqual((r.status, r.meta), (20, "image/png"), what)
+                self.assertEqual(r.body, image, what)
+
     def test_new_files_are_served_without_a_signal(self):
         with KapselServer(capsule=SHIPPED_CAPSULE, extra_toml=shipped_feed_section()) as server:
             server.wait_for_log(r"watching .* for changes")

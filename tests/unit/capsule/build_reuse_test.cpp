@@ -43,12 +43,18 @@ protected:
             file("artiklar", "b.txt", article("B", "2024-02-10T10:00:00Z", "related = [\"/artiklar/a.gmi\"]\n")),
             file("artiklar", "c.txt", article("C", "2024-03-10T10:00:00Z")),
         };
-        first_ = build_capsule(tree_, {}, settings());
+        first_ = build(settings());
+    }
+
+    // A build of tree_ that keeps it as its source, as the loader's do (so that the next can patch).
+    std::shared_ptr<const Capsule> build(BuildSettings s) const {
+        s.source = std::make_shared<const SourceTree>(tree_);
+        return build_capsule(tree_, {}, s);
     }
 
     std::shared_ptr<const Capsule> rebuild(BuildSettings s = settings()) {
         s.previous = first_;
-        return build_capsule(tree_, {}, s);
+        return build(std::move(s));
     }
 
     SourceTree tree_;
@@ -101,6 +107,20 @@ TEST_F(BuildReuse, ASettingPagesAreMadeFromRemakesThem) {
     EXPECT_EQ(at(third, "/artiklar/a.gmi"), at(first_, "/artiklar/a.gmi")) << "a page does not show the feed's title";
     EXPECT_NE(at(third, "/atom/2024-01.xml"), at(first_, "/atom/2024-01.xml"));
     EXPECT_NE(at(third, "/atom/2024-01.xml")->body().find("Noter"), std::string_view::npos);
+}
+
+// A document replaced by a page of the same body at the same path: the page is served in the
+// capsule's language, not the document's (its header differs though its body does not).
+TEST_F(BuildReuse, APageInPlaceOfADocumentHasItsOwnHeader) {
+    put(tree_, file("", "om.gmi", "+++\ntitle = \"Om\"\npublished = 2024-01-01\nlang = \"en\"\n+++\n# Om\n"));
+    first_ = build(settings());
+    ASSERT_EQ(std::string(at(first_, "/om.gmi")->bytes), "20 text/gemini; charset=utf-8; lang=en\r\n# Om\n");
+    put(tree_, file("", "om.gmi", "# Om\n"));
+    const auto second = rebuild();
+    EXPECT_EQ(std::string(at(second, "/om.gmi")->bytes), "20 text/gemini; charset=utf-8; lang=sv\r\n# Om\n");
+    EXPECT_EQ(second->describe(), build(settings())->describe());
+    // (patched, not built: the untouched articles' products are the previous capsule's)
+    EXPECT_EQ(second->document_products("artiklar/a.txt"), first_->document_products("artiklar/a.txt"));
 }
 
 }  // namespace

@@ -73,39 +73,43 @@ class Capsule_ {
 public:
     explicit Capsule_(const fs::path& root) : root_(root / "capsule") {
         // (borttagen.txt and gamla-lankar.txt: see random_step)
-        write(root_ / "index.gmi", "# Start\n\n{{ entries }}\n");
-        write(root_ / "om.gmi", "# Om\n\n=> artiklar/a1.gmi Den första\n");
-        write(root_ / "media" / "bild-0.png", "\x89PNG\r\n\x1a\nfirst");
+        put(root_ / "index.gmi", "# Start\n\n{{ entries }}\n");
+        put(root_ / "om.gmi", "# Om\n\n=> artiklar/a1.gmi Den första\n");
+        put(root_ / "media" / "bild-0.png", "\x89PNG\r\n\x1a\nfirst");
         for (int i = 1; i <= 6; ++i) add(i);
         // Pages made from more than their own file: a converted page whose related links carry
         // another article's title, a gemtext document that holds the list, one in its own language.
-        write(root_ / "artiklar" / "k.txt", core(1));
-        write(root_ / "artiklar" / "l.txt",
+        put(root_ / "artiklar" / "k.txt", core(1));
+        put(root_ / "artiklar" / "l.txt",
               "+++\ntitle = \"Länkar\"\npublished = 2024-06-15T08:00:00Z\n"
               "related = [\"/artiklar/k.gmi\", \"/om.gmi\"]\naliases = [\"/artiklar/gamla-lankar.gmi\"]\n+++\n"
               "Länkar\n\nSe nedan.\n");
         // An upload deleted /artiklar/borttagen.gmi: it answers 52 until something serves it again.
-        write(root / "deleted", "/artiklar/borttagen.gmi\n/artiklar/borttagen.txt\n");
-        write(root_ / "artiklar" / "lista.gmi",
+        put(root / "deleted", "/artiklar/borttagen.gmi\n/artiklar/borttagen.txt\n");
+        put(root_ / "artiklar" / "lista.gmi",
               "+++\ntitle = \"Lista\"\npublished = 2024-06-16T08:00:00Z\n+++\n# Lista\n\n{{ entries }}\n");
         note(1);
     }
 
     bool broken() const { return broken_ || !broken_file_.empty(); }
 
+    /// Every path written, removed or renamed since forget_touched(), as a watcher reports them.
+    const std::vector<fs::path>& touched() const { return touched_; }
+    void forget_touched() { touched_.clear(); }
+
     Step random_step(std::mt19937& rng) {
         const auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
         if (!broken_file_.empty()) {  // a file that must not be there goes again
-            fs::remove(root_ / broken_file_);
+            drop(root_ / broken_file_);
             return {"remove " + std::exchange(broken_file_, {})};
         }
         if (broken_) {  // a broken file is mended (or removed) before anything else goes wrong
             broken_ = false;
             if (pick(2)) {
-                write(path_of(broken_id_), article(broken_id_, ++versions_[broken_id_], 3));
+                put(path_of(broken_id_), article(broken_id_, ++versions_[broken_id_], 3));
                 return {"mend a" + std::to_string(broken_id_)};
             }
-            fs::remove(path_of(broken_id_));
+            drop(path_of(broken_id_));
             versions_.erase(broken_id_);
             return {"remove broken a" + std::to_string(broken_id_)};
         }
@@ -114,7 +118,7 @@ public:
             case 1:
             case 2: {
                 const int id = some(rng);
-                write(path_of(id), article(id, ++versions_[id], 1 + pick(12)));
+                put(path_of(id), article(id, ++versions_[id], 1 + pick(12)));
                 return {"edit a" + std::to_string(id)};
             }
             case 3: {  // the same number of bytes, one of them different
@@ -123,13 +127,13 @@ public:
                 std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
                 const auto at = bytes.rfind("Stycke ");
                 bytes[at + 7] = bytes[at + 7] == '9' ? '1' : static_cast<char>(bytes[at + 7] + 1);
-                write(path_of(id), bytes);
+                put(path_of(id), bytes);
                 return {"same-size edit a" + std::to_string(id)};
             }
             case 4: {  // renamed: a new name, the same bytes
                 const int id = some(rng);
                 const int to = next_id_++;
-                fs::rename(path_of(id), path_of(to));
+                move(path_of(id), path_of(to));
                 versions_[to] = versions_[id];
                 versions_.erase(id);
                 return {"rename a" + std::to_string(id) + " to a" + std::to_string(to)};
@@ -137,67 +141,81 @@ public:
             case 5: {
                 if (versions_.size() <= 2) return {"nothing"};
                 const int id = some(rng);
-                fs::remove(path_of(id));
+                drop(path_of(id));
                 versions_.erase(id);
                 return {"delete a" + std::to_string(id)};
             }
             case 6: {
                 const int id = some(rng);
-                write(path_of(id), "+++\ntitle = \"Trasig\"\npublished = 2024-13-45\n+++\nTrasig\n");
+                put(path_of(id), "+++\ntitle = \"Trasig\"\npublished = 2024-13-45\n+++\nTrasig\n");
                 broken_ = true;
                 broken_id_ = id;
                 return {"break a" + std::to_string(id), true};
             }
             case 7:
-                write(root_ / "index.gmi", "# Start " + std::to_string(pick(1000)) + "\n\n{{ entries }}\n");
+                put(root_ / "index.gmi", "# Start " + std::to_string(pick(1000)) + "\n\n{{ entries }}\n");
                 return {"edit the start page"};
             case 9:
-                write(root_ / "artiklar" / "k.txt", core(2 + pick(100)));
+                put(root_ / "artiklar" / "k.txt", core(2 + pick(100)));
                 return {"retitle k, which l links to"};
             case 10:
                 switch (pick(5)) {
                     case 0:  // where a [[redirect]] comes from: refused (it would hide the page)
                         broken_file_ = "gammal.gmi";
-                        write(root_ / broken_file_, "# Gammal\n");
+                        put(root_ / broken_file_, "# Gammal\n");
                         return {"write gammal.gmi, which a [[redirect]] moves", true};
                     case 1:  // where an alias is: refused
                         broken_file_ = "artiklar/gamla-lankar.txt";
-                        write(root_ / broken_file_, article(99, 1, 3));
+                        put(root_ / broken_file_, article(99, 1, 3));
                         return {"write the path of l's alias", true};
                     case 2:  // a deleted path served again, or deleted again
                         if (fs::exists(root_ / "artiklar" / "borttagen.txt")) {
-                            fs::remove(root_ / "artiklar" / "borttagen.txt");
+                            drop(root_ / "artiklar" / "borttagen.txt");
                             return {"remove borttagen.txt (deleted by an upload before)"};
                         }
-                        write(root_ / "artiklar" / "borttagen.txt", article(98, 1, 4));
+                        put(root_ / "artiklar" / "borttagen.txt", article(98, 1, 4));
                         return {"write borttagen.txt (deleted by an upload before)"};
                     default:
                         note(2 + pick(100));
                         return {"edit the English note"};
                 }
             case 8:  // a static file: its bytes are not kept between loads, so always read again
-                write(root_ / "media" / ("bild-" + std::to_string(pick(3)) + ".png"),
+                put(root_ / "media" / ("bild-" + std::to_string(pick(3)) + ".png"),
                       "\x89PNG\r\n\x1a\n" + std::string(static_cast<std::size_t>(1 + pick(64)), static_cast<char>('a' + pick(26))));
                 return {"write an image in media/"};
             default:
-                write(root_ / "sidor" / ("s" + std::to_string(pick(4)) + ".gmi"), "# Sida " + std::to_string(pick(100)) + "\n");
+                put(root_ / "sidor" / ("s" + std::to_string(pick(4)) + ".gmi"), "# Sida " + std::to_string(pick(100)) + "\n");
                 return {"write a page in sidor/"};
         }
     }
 
 private:
+    void put(const fs::path& p, const std::string& content) {
+        write(p, content);
+        touched_.push_back(p);
+    }
+    void drop(const fs::path& p) {
+        fs::remove(p);
+        touched_.push_back(p);
+    }
+    void move(const fs::path& from, const fs::path& to) {
+        fs::rename(from, to);
+        touched_.push_back(from);
+        touched_.push_back(to);
+    }
+
     static std::string core(int version) {
         return "+++\ntitle = \"Kärna v" + std::to_string(version) +
                "\"\npublished = 2024-06-14T08:00:00Z\n+++\nKärna\n\nText.\n";
     }
     void note(int version) {
-        write(root_ / "artiklar" / "note.gmi", "+++\ntitle = \"Note " + std::to_string(version) +
+        put(root_ / "artiklar" / "note.gmi", "+++\ntitle = \"Note " + std::to_string(version) +
                                                    "\"\nlang = \"en\"\npublished = 2024-06-17T08:00:00Z\n+++\n# Note\n\nIn English.\n");
     }
     fs::path path_of(int id) const { return root_ / "artiklar" / ("a" + std::to_string(id) + ".txt"); }
     void add(int id) {
         versions_[id] = 1;
-        write(path_of(id), article(id, 1, 1 + id % 12));
+        put(path_of(id), article(id, 1, 1 + id % 12));
         next_id_ = std::max(next_id_, id + 1);
     }
     int some(std::mt19937& rng) const {
@@ -212,6 +230,7 @@ private:
     bool broken_ = false;
     int broken_id_ = 0;
     std::string broken_file_;  // a file the build refuses, removed at the next step
+    std::vector<fs::path> touched_;
 };
 
 // Loads the whole tree from nothing: nullptr when it does not build.
@@ -226,6 +245,19 @@ std::shared_ptr<const Capsule> full_load(const config::Config& c) {
 std::shared_ptr<const Capsule> load_after(const config::Config& c, std::shared_ptr<const Capsule> previous) {
     try {
         return load_capsule(c.hosts.front(), c, nullptr, std::move(previous));
+    } catch (const std::exception&) {
+        return nullptr;
+    }
+}
+
+// The same, reading only `touched` again, as a reload after a watcher's events does.
+std::shared_ptr<const Capsule> load_changed(const config::Config& c, std::shared_ptr<const Capsule> previous,
+                                            const std::vector<fs::path>& touched) {
+    DiskChanges changes;
+    changes.everything = false;
+    changes.paths = touched;
+    try {
+        return load_capsule(c.hosts.front(), c, nullptr, std::move(previous), &changes);
     } catch (const std::exception&) {
         return nullptr;
     }
@@ -270,7 +302,7 @@ const DocumentProducts* products_of(const Capsule& c, const std::string& name) {
     return nullptr;
 }
 
-// The property, over five seeds of 60 steps; counts in `patched` how many loads patched the previous capsule
+// The property, over five seeds of 60 steps, every other load reading only what changed; counts in `patched` how many loads patched the previous capsule
 // (seen as the products of a document no step touches, l.txt, shared with it: a whole build
 // makes new ones for every document).
 void expect_every_step_served_as_a_full_load_serves(bool web, int& patched) {
@@ -282,6 +314,7 @@ void expect_every_step_served_as_a_full_load_serves(bool web, int& patched) {
         std::mt19937 rng(seed);
         std::shared_ptr<const Capsule> serving = full_load(config);
         ASSERT_NE(serving, nullptr);
+        tree.forget_touched();
         std::string history;
         for (int i = 0; i < 60; ++i) {
             // Now and then a setting that pages and entries are made from changes instead (as a
@@ -290,10 +323,14 @@ void expect_every_step_served_as_a_full_load_serves(bool web, int& patched) {
             history += " / " + step.what;
             const std::string where = "seed " + std::to_string(seed) + ", step " + std::to_string(i) + ":" + history;
             const auto full = full_load(config);
-            const auto incremental = load_after(config, serving);
+            // Every other load reads only what the steps since the last good one touched (a
+            // failed reload's changes are read again by the next), as after a watcher's events.
+            const bool watched = i % 2 == 1;
+            const auto incremental = watched ? load_changed(config, serving, tree.touched()) : load_after(config, serving);
             ASSERT_EQ(full == nullptr, step.broken) << where;
             ASSERT_EQ(incremental == nullptr, step.broken) << where << " (the incremental load disagrees)";
             if (step.broken) continue;  // as a failed reload: the previous capsule stays in use
+            tree.forget_touched();
             expect_same(*full, *incremental, where);
             if (::testing::Test::HasFailure()) return;
             const DocumentProducts* untouched = products_of(*incremental, "l.txt");

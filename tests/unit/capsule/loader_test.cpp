@@ -275,6 +275,48 @@ TEST(Loader, StaticFilesDocumentsAndDirectories) {
     EXPECT_EQ(xml.find("utkast"), std::string::npos);
 }
 
+// The tree a load keeps holds no bytes of images and other static files (their responses do):
+// a reload that reads only what a watcher reported, or that walks and finds them unchanged,
+// still serves them whole, with their own header, whether it patches the previous capsule or
+// builds anew (a changed start page, the web mirror) — and the mirror gets their bytes too.
+TEST(Loader, StaticFilesKeepTheirBytesThroughEveryKindOfReload) {
+    for (const bool web : {false, true}) {
+        TempDir dir;
+        const std::string png("\x89PNG\r\n\x1a\nbildens bytes", 21);
+        dir.write("index.gmi", "# Start\n\n{{ entries }}\n");
+        dir.write("media/bild.png", png);
+        dir.write("anteckningar/a.txt", "+++\ntitle = \"A\"\npublished = 2026-11-26\n+++\nA\n\nText.\n");
+        config::Config config = make_config(dir.path());
+        if (web) config.hosts.front().web = config::WebSettings{dir.path() / ".." / "mirror", "https://kapsel.example/"};
+        auto c = load(config);
+        const std::string where = web ? "with [web]" : "without";
+        const auto expect_png = [&](const Capsule& capsule, const std::string& step) {
+            ASSERT_NE(capsule.find("localhost", "/media/bild.png"), nullptr) << where << ", " << step;
+            EXPECT_EQ(header_of(capsule, "/media/bild.png"), "20 image/png\r\n") << where << ", " << step;
+            EXPECT_EQ(body_of(capsule, "/media/bild.png"), png) << where << ", " << step;
+            if (web) {
+                const auto it = capsule.mirror().find("media/bild.png");
+                ASSERT_NE(it, capsule.mirror().end()) << step;
+                EXPECT_EQ(*it->second, png) << step;
+            }
+        };
+        expect_png(*c, "first load");
+        const auto reload = [&](const std::string& file, const std::string& bytes, const std::string& step) {
+            dir.write(file, bytes);
+            DiskChanges changes;
+            changes.everything = false;
+            changes.paths = {dir.path() / file};
+            c = load_capsule(config.hosts.front(), config, nullptr, c, &changes);
+            expect_png(*c, step);
+        };
+        reload("anteckningar/b.txt", "+++\ntitle = \"B\"\npublished = 2026-11-27\n+++\nB\n\nText.\n", "an article added");
+        reload("index.gmi", "# Början\n\n{{ entries }}\n", "the start page edited (a whole build)");
+        reload("om.gmi", "# Om\n", "a page added");
+        c = load_capsule(config.hosts.front(), config, nullptr, c);  // SIGHUP: the whole walk
+        expect_png(*c, "a whole walk");
+    }
+}
+
 TEST(Loader, MaxEntriesLimitsTheFeedNotTheIndex) {
     TempDir dir;
     dir.write("index.gmi", "+++\ntitle = \"S\"\nslug = \"index\"\npublished = 2026-11-26\n+++\n{{ entries }}\n");
