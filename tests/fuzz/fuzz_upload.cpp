@@ -11,6 +11,7 @@
 //   (but an edit's `updated` line, which kapsel rewrites);
 //   a new document without front matter is published now, an edit is updated now.
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -94,9 +95,14 @@ void check_document(std::string_view body, std::optional<std::string_view> previ
     const auto file_lines = lines_of(p.bytes);
     std::size_t next = 1;
     int rewritten = 0;
+    // The line that held the `updated` key, however TOML lets it be written (indented, quoted).
+    const auto holds_updated = [](std::string_view l) {
+        l.remove_prefix(std::min(l.find_first_not_of(" \t"), l.size()));
+        return l.starts_with("updated") || l.starts_with("\"updated\"") || l.starts_with("'updated'");
+    };
     const auto skip_rewritten = [&](std::size_t upto) {
         for (; next < upto; ++next) {
-            check(++rewritten == 1 && next <= body_lines.size() && body_lines[next - 1].starts_with("updated"));
+            check(++rewritten == 1 && next <= body_lines.size() && holds_updated(body_lines[next - 1]));
         }
     };
     for (std::size_t f = 1; f <= file_lines.size(); ++f) {
