@@ -36,6 +36,13 @@ def article(i, year=2023):
             "published = %d-%02d-%02dT%02d:%02d:00+01:00\n+++\nRubrik %d\n\n%s" % (i, i, year, m, d, h, mi, i, BODY))
 
 
+def make_certificate(work):
+    """A self-signed P-256 certificate for localhost: work/cert.pem and work/key.pem."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-days", "30", "-subj", "/CN=localhost", "-keyout", os.path.join(work, "key.pem"),
+                    "-out", os.path.join(work, "cert.pem")], check=True, capture_output=True)
+
+
 def write_capsule(root, n):
     os.makedirs(os.path.join(root, "artiklar"))
     with open(os.path.join(root, "index.gmi"), "w") as f:
@@ -124,9 +131,7 @@ def main():
     work = tempfile.mkdtemp(prefix="kapsel-reload-")
     servers = []
     try:
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                        "-days", "30", "-subj", "/CN=localhost", "-keyout", os.path.join(work, "key.pem"),
-                        "-out", os.path.join(work, "cert.pem")], check=True, capture_output=True)
+        make_certificate(work)
         write_capsule(os.path.join(work, "a", "capsule"), args.articles)
         shutil.copytree(os.path.join(work, "a", "capsule"), os.path.join(work, "b", "capsule"))
         a = Server(args.binary, work, "a", web=False)
@@ -147,7 +152,7 @@ def main():
         ma, mb = statistics.median(times["A"]), statistics.median(times["B"])
         ca, cb = statistics.median(cpu["A"]), statistics.median(cpu["B"])
         print("median:   A %7.1f ms (CPU %5.0f)   B %7.1f ms (CPU %5.0f)   B / A = %.2f wall, %.2f CPU"
-              % (ma, ca, mb, cb, mb / ma, cb / ca))
+              % (ma, ca, mb, cb, mb / ma, cb / ca if ca else float("nan")))  # CPU in 10 ms ticks: 0 for a tiny capsule
     finally:
         for s in servers:
             s.stop()

@@ -30,7 +30,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reload import article, write_capsule  # noqa: E402  (the same generated capsule)
+from reload import article, make_certificate, write_capsule  # noqa: E402  (the same generated capsule)
 
 CTX = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 CTX.check_hostname = False
@@ -154,9 +154,7 @@ def main():
     work = tempfile.mkdtemp(prefix="kapsel-save-")
     servers = {}
     try:
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                        "-days", "30", "-subj", "/CN=localhost", "-keyout", os.path.join(work, "key.pem"),
-                        "-out", os.path.join(work, "cert.pem")], check=True, capture_output=True)
+        make_certificate(work)
         write_capsule(os.path.join(work, "A", "capsule"), args.articles)
         shutil.copytree(os.path.join(work, "A", "capsule"), os.path.join(work, "B", "capsule"))
         for name in ("A", "B"):

@@ -17,7 +17,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -84,9 +83,7 @@ def main():
     work = tempfile.mkdtemp(prefix="kapsel-save-cpu-")
     servers = {}
     try:
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                        "-days", "30", "-subj", "/CN=localhost", "-keyout", os.path.join(work, "key.pem"),
-                        "-out", os.path.join(work, "cert.pem")], check=True, capture_output=True)
+        R.make_certificate(work)
         for size in sizes:
             R.write_capsule(os.path.join(work, "seed-%d" % size), size)
         for name, path in binaries:
