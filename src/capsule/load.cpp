@@ -44,8 +44,9 @@ std::shared_ptr<const Capsule> load_capsule(const config::HostSettings& host, co
     auto capsule = build_capsule(*tree, read_mime_types(), settings);
     // The capsule keeps the tree for the next load, but not the bytes of images, audio and
     // other static files: its responses already hold them, and a second copy would double a
-    // media-heavy capsule's memory. Such files are read again at the next load (their stamp
-    // cleared); documents and gemtext pages, small and parsed, keep theirs. The previous tree's
+    // media-heavy capsule's memory. A whole walk reads such files again (their stamp cleared); a
+    // load that reads only what changed takes their bytes from this capsule's responses (the
+    // build's is_stripped); documents and gemtext pages, small and parsed, keep theirs. The previous tree's
     // files, met again in the same order, are as it left them: only the others are looked at.
     std::size_t j = 0;
     for (auto& f : tree->files) {
