@@ -203,8 +203,14 @@ std::uint64_t month_key(std::string_view month) {
     return key;
 }
 
-// A static file as the loader keeps it in the tree, without its bytes (load.cpp).
-bool is_stripped(const SourceFile& file) { return file.bytes.empty() && file.stamp == FileStamp{}; }
+// Whether `r` is a success response of type `mime` (its header as response_header writes it).
+bool has_header(const Response& r, std::string_view mime) {
+    return std::string_view(r.bytes).substr(0, r.header_size) == gemini::response_header(gemini::Status::success, mime);
+}
+
+PlannedEntry planned_entry(const DocumentProducts& products) {
+    return {products.order, products.month, month_key(products.month), &products};
+}
 
 /// A file with front matter, parsed and waiting for the whole tree to be known.
 struct Document {
@@ -300,13 +306,12 @@ private:
             return;
         }
         const std::string mime = mime_type_for(name, mime_, settings_.lang);
-        if (is_stripped(file)) {
+        if (kept_without_bytes(file)) {
             // The tree kept no copy of its bytes (load.cpp): they are the previous capsule's
             // response's, whose file this is (nothing else leaves a file without bytes and stamp).
             auto before = settings_.previous ? settings_.previous->shared_response(path) : nullptr;
             if (!before) throw SourceError(file.display, 0, "its bytes were not kept from the last load; send SIGHUP");
-            if (std::string_view(before->bytes).substr(0, before->header_size) != gemini::response_header(gemini::Status::success, mime))
-                before = std::make_shared<const Response>(make_response(mime, before->body()));
+            if (!has_header(*before, mime)) before = std::make_shared<const Response>(make_response(mime, before->body()));
             capsule_->add(path, std::move(before));
         } else {
             Response response = make_response(mime, file.bytes);
@@ -905,7 +910,7 @@ private:
             } else if (i == now.size() ||
                        walk_order_less(then[j]->rel_dir, then[j]->name, now[i]->rel_dir, now[i]->name)) {
                 gone_files_.push_back(then[j++]);
-            } else if (then[j]->bytes == now[i]->bytes && !is_stripped(*then[j])) {  // read again, the same
+            } else if (then[j]->bytes == now[i]->bytes && !kept_without_bytes(*then[j])) {  // read again, the same
                 ++i, ++j;
             } else {  // the same name, other bytes (or a static file's, which the tree does not keep)
                 gone_files_.push_back(then[j++]);
@@ -953,13 +958,15 @@ private:
                 (has_entries_marker(file->bytes) || !syn::stray_entries_markers(file->bytes).empty()))
                 return false;
         }
-        if (is_stripped(*file)) return false;  // the whole build takes its bytes from the previous capsule
+        if (kept_without_bytes(*file)) return false;  // the whole build takes its bytes from the previous capsule
         std::string path = directory_key(file->rel_dir) + file->name;
         if (!claimable(previous, state, path)) return false;
-        auto response = std::make_shared<const Response>(make_response(mime_type_for(file->name, mime_, settings_.lang), file->bytes));
+        const std::string mime = mime_type_for(file->name, mime_, settings_.lang);
+        std::shared_ptr<const Response> response;
         if (gone_paths_.contains(path))
-            if (auto before = previous.shared_response(path); before && before->bytes == response->bytes)
+            if (auto before = previous.shared_response(path); before && before->body() == file->bytes && has_header(*before, mime))
                 response = std::move(before);  // read again, the same: shared, as it was
+        if (!response) response = std::make_shared<const Response>(make_response(mime, file->bytes));
         new_served_.emplace_back(std::move(path), std::move(response));
         return true;
     }
@@ -1242,10 +1249,6 @@ private:
 };
 
 }  // namespace
-
-PlannedEntry planned_entry(const DocumentProducts& products) {
-    return {products.order, products.month, month_key(products.month), &products};
-}
 
 DocumentFile parse_document_file(std::string_view bytes, std::string_view stem, bool plain) {
     if (const auto bad = gemini::find_invalid_utf8(bytes))

@@ -95,7 +95,6 @@ struct PlannedEntry {
     std::uint64_t month_key;           // its bytes, to compare in one step ("YYYY-MM": 7)
     const DocumentProducts* products;  // held by the capsule's documents
 };
-PlannedEntry planned_entry(const DocumentProducts& products);
 
 /// What a build (without [web]) knew of the whole tree, kept in its capsule so that the next
 /// build, when only documents changed and nothing about them reaches other pages but the lists

@@ -46,7 +46,7 @@ std::shared_ptr<const Capsule> load_capsule(const config::HostSettings& host, co
     // other static files: its responses already hold them, and a second copy would double a
     // media-heavy capsule's memory. A whole walk reads such files again (their stamp cleared); a
     // load that reads only what changed takes their bytes from this capsule's responses (the
-    // build's is_stripped); documents and gemtext pages, small and parsed, keep theirs. The previous tree's
+    // build, by kept_without_bytes); documents and gemtext pages, small and parsed, keep theirs. The previous tree's
     // files, met again in the same order, are as it left them: only the others are looked at.
     std::size_t j = 0;
     for (auto& f : tree->files) {
@@ -59,7 +59,7 @@ std::shared_ptr<const Capsule> load_capsule(const config::HostSettings& host, co
                 continue;
             }
         }
-        if (is_textual(f->name) || (f->bytes.empty() && f->stamp == FileStamp{})) continue;
+        if (is_textual(f->name) || kept_without_bytes(*f)) continue;
         f = std::make_shared<const SourceFile>(SourceFile{f->rel_dir, f->name, f->display, {}, {}});
     }
     return capsule;

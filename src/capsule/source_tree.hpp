@@ -31,6 +31,10 @@ struct SourceFile {
     FileStamp stamp;
 };
 
+/// A static file as the loader keeps it in the tree for the next load, without its bytes (its
+/// response holds them): no bytes and no stamp, which nothing read from disk has.
+inline bool kept_without_bytes(const SourceFile& file) { return file.bytes.empty() && file.stamp == FileStamp{}; }
+
 /// Everything under a capsule root that can be served, in a stable order (sorted by name per
 /// directory, depth first), so the same tree always builds the same bytes.
 struct SourceTree {
